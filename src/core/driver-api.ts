@@ -1,0 +1,90 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { CapabilityName, DeviceState, FeedbackLevel } from './capabilities.ts';
+import type { ValidatedCommand } from './command.ts';
+import type { QueuePolicy } from './command-queue.ts';
+import type { Logger } from './logger.ts';
+import type { TransportConfig, TransportType } from '../transports/config.ts';
+
+/**
+ * The driver SDK. A driver lives in `drivers/<name>/` and its `index.ts` exports `driver`, a
+ * {@link DriverModule}. See drivers/README.md for a walk-through.
+ */
+
+/** What a driver declares about itself; validated at start-up (a broken manifest is a clear error). */
+export interface DriverManifest<O extends TObject = TObject> {
+  /** Folder name under drivers/, and the `driver:` value in the config. */
+  name: string;
+  /** One line for people: "Sony VISCA PTZ camera over RS-232". */
+  title: string;
+  manufacturer?: string;
+  model?: string;
+  capabilities: CapabilityName[];
+  /** Feedback per capability; a capability left out is `full`. */
+  feedback?: Partial<Record<CapabilityName, FeedbackLevel>>;
+  /** Transport types this driver can use (`sim` is implied when `simulator` is given). */
+  transports: TransportType[];
+  /** Used when the config gives no `transport` (cec → cec-client, pulse → pactl). */
+  defaultTransport?: TransportConfig;
+  /** Schema of `options` in the config; the same schema types `DriverContext.options`. */
+  options: O;
+  /** How often the runtime calls `poll()` while online. Omit for drivers that are told of changes. */
+  pollIntervalMs?: number;
+  /** Default per-command timeout for the device queue. */
+  commandTimeoutMs?: number;
+  /** Minimum time between two commands on the wire (vendor pacing). */
+  pacingMs?: number;
+}
+
+/** What the runtime hands a driver instance. */
+export interface DriverContext<O = Record<string, unknown>> {
+  /** The device id from the config (`camera`, `display`...). */
+  readonly id: string;
+  /** `options` from the config, validated against the manifest's schema (defaults applied). */
+  readonly options: O;
+  /** The resolved transport: a `sim` config has already been replaced by the simulator's real address. */
+  readonly transport: TransportConfig;
+  readonly log: Logger;
+  /** Merges state the device reported (or, for optimistic feedback, that a command implies). */
+  update(patch: DeviceState, reason?: string): void;
+  /** The current state as the store has it. */
+  state(): DeviceState;
+  /**
+   * The link was lost after `connect()` succeeded (socket closed, process exited, too many timeouts).
+   * The runtime marks the device offline, calls `disconnect()`, and reconnects with backoff.
+   */
+  lost(error: Error): void;
+}
+
+/** A running device. The runtime calls these one at a time; commands arrive through the device queue. */
+export interface DeviceDriver {
+  /** Opens the link and performs the handshake; reject if the device is not reachable. */
+  connect(signal: AbortSignal): Promise<void>;
+  /** Closes the link. Leave the device safe where possible (PTZ stopped). Must not throw. */
+  disconnect(): Promise<void>;
+  /** Reads state that the device does not push. Rejecting counts towards offline detection. */
+  poll?(signal: AbortSignal): Promise<void>;
+  /** Sends one command; resolves when the device acknowledged it. Throw RoomError for device errors. */
+  execute(command: ValidatedCommand, signal: AbortSignal): Promise<void>;
+  /** Queue policy per command: latest-wins key, priority, timeout, retries. */
+  policy?(command: ValidatedCommand): QueuePolicy;
+}
+
+/** A simulator the runtime (demo, tests, bench) can start for a `sim` transport. */
+export interface SimulatorHandle {
+  /** How a driver reaches it, e.g. `{ type: 'tcp', host: '127.0.0.1', port: 40123 }`. */
+  transport: TransportConfig;
+  /** Stops it and frees its port/pty/process. */
+  close(): Promise<void>;
+}
+
+export interface DriverModule<O extends TObject = TObject> {
+  manifest: DriverManifest<O>;
+  create(ctx: DriverContext<Static<O>>): DeviceDriver;
+  /** Starts the bundled simulator; `options` come from the `sim` transport config. */
+  startSimulator?(options: Record<string, unknown>, deviceOptions: Static<O>): Promise<SimulatorHandle>;
+}
+
+/** Identity helper that keeps the options type flowing from the schema into `create`. */
+export function defineDriver<O extends TObject>(module: DriverModule<O>): DriverModule<O> {
+  return module;
+}

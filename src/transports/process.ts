@@ -1,0 +1,58 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { BaseTransport } from './transport.ts';
+import type { ProcessTransportConfig } from './config.ts';
+
+/** A long-lived child process spoken to over stdin/stdout (cec-client, pactl subscribe). */
+export class ProcessTransport extends BaseTransport {
+  readonly description: string;
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private stderrTail = '';
+
+  constructor(private readonly config: ProcessTransportConfig) {
+    super();
+    this.description = `process:${config.command}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  open(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.config.command, this.config.args ?? [], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.once('error', (err) => reject(new Error(`${this.description}: ${err.message}`)));
+      child.once('spawn', () => {
+        this.child = child;
+        child.stdout.on('data', (chunk: Buffer) => this.emitData(chunk));
+        child.stderr.on('data', (chunk: Buffer) => {
+          this.stderrTail = (this.stderrTail + chunk.toString()).slice(-500);
+        });
+        child.stdin.on('error', () => {}); // EPIPE when the child dies; reported through 'exit'
+        child.once('exit', (code, signal) => {
+          const tail = this.stderrTail.trim() ? ` (${this.stderrTail.trim().split('\n').pop()})` : '';
+          this.emitClose(new Error(`${this.description} exited with ${signal ?? `code ${code}`}${tail}`));
+        });
+        resolve(this);
+      });
+    });
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    const child = this.child;
+    if (!child || !this.isOpen) return Promise.reject(new Error(`${this.description}: not running`));
+    return new Promise((resolve, reject) => child.stdin.write(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.emitClose();
+  }
+}

@@ -1,0 +1,54 @@
+import { SerialPort } from 'serialport';
+import { BaseTransport } from './transport.ts';
+import type { SerialTransportConfig } from './config.ts';
+
+/**
+ * An RS-232 link through `serialport`. We open the path directly: `SerialPort.list()` is never
+ * called (it needs udevadm, which minimal systems lack). A pulled cable or a vanished pty shows up
+ * as a close/error event, which the device supervisor turns into "offline".
+ */
+export class SerialTransport extends BaseTransport {
+  readonly description: string;
+  private port: SerialPort | undefined;
+
+  constructor(private readonly config: SerialTransportConfig) {
+    super();
+    this.description = `serial:${config.path}@${config.baudRate}`;
+  }
+
+  open(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      const port = new SerialPort({
+        path: this.config.path,
+        baudRate: this.config.baudRate,
+        dataBits: this.config.dataBits ?? 8,
+        parity: this.config.parity ?? 'none',
+        stopBits: this.config.stopBits ?? 1,
+        autoOpen: false,
+      });
+      port.open((err) => {
+        if (err) return reject(new Error(`${this.description}: ${err.message}`));
+        this.port = port;
+        port.on('data', (chunk: Buffer) => this.emitData(chunk));
+        port.on('error', (e) => this.emitClose(e));
+        port.on('close', (e: Error | null) => this.emitClose(e ?? undefined));
+        resolve(this);
+      });
+    });
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    const port = this.port;
+    if (!port || !this.isOpen) return Promise.reject(new Error(`${this.description}: not open`));
+    return new Promise((resolve, reject) => {
+      port.write(Buffer.from(data as Uint8Array), (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const port = this.port;
+    if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
+    this.emitClose();
+  }
+}
