@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { COMMANDS, deviceStateSchema } from '../../core/capabilities.ts';
+import { makeCommand } from '../../core/command.ts';
+import { commandPermission } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { authorize, sourceOf } from './auth-hook.ts';
+
+const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+const DeviceSchema = Type.Object({
+  id: Type.String(),
+  driver: Type.String(),
+  name: Type.Optional(Type.String()),
+  online: Type.Boolean(),
+  capabilities: Type.Array(Type.String()),
+  feedback: Type.Record(Type.String(), Type.String()),
+  state: deviceStateSchema(),
+  lastError: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() })),
+});
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody };
+
+/** `GET /api/v1/devices[/:id]` read the store only; `POST .../commands/:command` goes through the command bus. */
+export function deviceRoutes(ctx: ApiContext) {
+  return async (app: FastifyInstance) => {
+    app.get('/api/v1/devices', {
+      schema: { tags: ['devices'], summary: 'All devices', response: { 200: Type.Array(DeviceSchema) } },
+    }, async (request) => {
+      authorize(ctx, request, 'read');
+      return ctx.room.devices();
+    });
+
+    app.get<{ Params: { id: string } }>('/api/v1/devices/:id', {
+      schema: { tags: ['devices'], summary: 'One device', params: Type.Object({ id: Type.String() }), response: { 200: DeviceSchema, 404: ErrorBody } },
+    }, async (request) => {
+      authorize(ctx, request, 'read');
+      return ctx.room.device(request.params.id);
+    });
+
+    const handler = async (request: FastifyRequest<{ Params: { id: string; command?: string } }>) => {
+      const command = request.params.command ?? (request.routeOptions.config as unknown as { command: string }).command;
+      const identity = authorize(ctx, request, commandPermission(command));
+      return ctx.room.execute(makeCommand(request.params.id, command, request.body ?? {}, sourceOf(identity)));
+    };
+
+    // One documented route per command, with its argument schema (the same TypeBox schema the core
+    // validates with); validation itself happens once, in the core, so every surface says the same.
+    for (const [name, spec] of COMMANDS) {
+      app.post(`/api/v1/devices/:id/commands/${name}`, {
+        attachValidation: true,
+        config: { command: name },
+        schema: {
+          tags: ['commands'],
+          summary: `${name} (${spec.capability})`,
+          params: Type.Object({ id: Type.String() }),
+          body: spec.args as TSchema,
+          response: { 200: Type.Object({ ok: Type.Literal(true), state: deviceStateSchema() }), ...errors },
+        },
+      }, handler as never);
+    }
+    app.post('/api/v1/devices/:id/commands/:command', {
+      schema: { hide: true } as never,
+    }, handler as never);
+  };
+}

@@ -1,0 +1,357 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { CallState } from './capabilities.ts';
+import { makeCommand, type CommandSource } from './command.ts';
+import { EventBus } from './event-bus.ts';
+import { RoomError, toRoomError, type ErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { Room } from './room.ts';
+
+/** A step of a scene: one command to one device (CONTRACT §2 `scenes`). */
+export interface SceneStepSpec {
+  device: string;
+  command: string;
+  args?: Record<string, unknown>;
+  waitFor?: Record<string, unknown>;
+  timeoutMs?: number;
+}
+
+export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
+
+export interface StepResult {
+  device: string;
+  command: string;
+  status: StepStatus;
+  ms?: number;
+  error?: { code: ErrorCode; message: string };
+}
+
+/** What a session record looks like to the core; the session store owns the full shape (CONTRACT §6). */
+export interface SessionSummary {
+  id: string;
+  [field: string]: unknown;
+}
+
+export interface TravelEntry {
+  site: string;
+  people: number;
+  carpool?: boolean | number;
+}
+
+/** The session log as the meeting controller uses it (implemented by src/sessions). */
+export interface SessionLog {
+  startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[] }): SessionSummary;
+  endSession(id: string, input: { endedBy: string; reason: string; avoidedTravel?: TravelEntry[] }): SessionSummary;
+  openSession(): SessionSummary | undefined;
+  addCall(sessionId: string, call: CallRecord): void;
+  addFault(sessionId: string, fault: { at: string; device: string; code: string; message: string }): void;
+}
+
+export interface CallRecord {
+  number: string;
+  direction: 'outgoing' | 'incoming';
+  startedAt: string;
+  connectedAt?: string;
+  endedAt: string;
+  outcome: 'answered' | 'unanswered';
+}
+
+export interface MeetingState {
+  active: boolean;
+  phase: 'idle' | 'starting' | 'active' | 'ending';
+  session?: SessionSummary;
+  steps?: StepResult[];
+  startedAt?: string;
+}
+
+export interface MeetingEvents {
+  meeting: MeetingState;
+  session: SessionSummary;
+}
+
+export interface StartRequest {
+  organisation?: string;
+  title?: string;
+  dial?: string;
+  avoidedTravel?: TravelEntry[];
+}
+
+export interface MeetingOptions {
+  meetingStart: SceneStepSpec[];
+  meetingEnd: SceneStepSpec[];
+  idleMinutes: number;
+  nightlyEndAt?: string;
+  defaultStepTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * One-button meetings. Steps for one device run in order; different devices run in parallel, so a
+ * start takes as long as the slowest device. A failed step degrades the start, it never aborts it.
+ */
+export class MeetingController {
+  readonly events: EventBus<MeetingEvents>;
+  private state: MeetingState = { active: false, phase: 'idle' };
+  private inFlight: Promise<{ session: SessionSummary; steps: StepResult[] }> | undefined;
+  private lastActivity = Date.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastNightlyCheck: Date;
+  private readonly calls = new Map<string, { call: CallState; startedAt: string; connectedAt?: string }>();
+
+  constructor(
+    private readonly room: Room,
+    private readonly sessions: SessionLog | undefined,
+    private readonly options: MeetingOptions,
+    private readonly log: Logger,
+  ) {
+    this.events = new EventBus<MeetingEvents>((err) => log.error({ err }, 'meeting listener failed'));
+    this.lastNightlyCheck = this.now();
+    const open = sessions?.openSession();
+    if (open) this.state = { active: true, phase: 'active', session: open, steps: [] };
+    room.events.on('command', (result) => {
+      if (result.command.source.surface !== 'system' && result.command.source.surface !== 'scene') this.touch();
+      if (!result.ok && this.state.active && this.state.session && result.error?.code !== 'BadArgs') {
+        this.recordFault(result.command.device, result.error!.code, result.error!.message);
+      }
+    }, this);
+    room.events.on('device', (change) => {
+      if (change.changed.includes('online') && !change.to.online && this.state.active) {
+        this.recordFault(change.device, change.to.lastError?.code ?? 'DeviceOffline', change.to.lastError?.message ?? 'went offline');
+      }
+      if (change.changed.includes('call')) this.followCall(change.device, change.to.state.call as CallState);
+    }, this);
+    this.idleTimer = setInterval(() => void this.checkAutoEnd(), 30_000);
+    this.idleTimer.unref?.();
+  }
+
+  get current(): MeetingState {
+    return this.state;
+  }
+
+  /** Marks user activity (a command from a person, a panel touch): postpones the idle end. */
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  /** Starts the meeting; a second call while one is active or starting returns the same session. */
+  async start(request: StartRequest, source: CommandSource): Promise<{ session: SessionSummary; steps: StepResult[] }> {
+    if (this.inFlight) return this.inFlight;
+    if (this.state.active && this.state.session) return { session: this.state.session, steps: this.state.steps ?? [] };
+    this.inFlight = this.runStart(request, source).finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  async end(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
+    if (this.inFlight) await this.inFlight.catch(() => {});
+    const session = this.state.session;
+    this.setState({ ...this.state, phase: 'ending' });
+    await this.room.stopAllMotion('meeting end');
+    const hangups: SceneStepSpec[] = this.callDevices()
+      .filter((id) => (this.room.device(id).state.call as CallState | undefined)?.status !== 'idle')
+      .map((device) => ({ device, command: 'hangup' }));
+    const steps = await this.runScene([...hangups, ...this.options.meetingEnd], source);
+    let closed: SessionSummary | undefined;
+    if (session && this.sessions) {
+      try {
+        closed = this.sessions.endSession(session.id, { endedBy: who(source), reason, ...(request.avoidedTravel ? { avoidedTravel: request.avoidedTravel } : {}) });
+      } catch (err) {
+        throw toRoomError(err, 'BadArgs');
+      }
+    }
+    this.setState({ active: false, phase: 'idle', steps });
+    if (closed) this.events.emit('session', closed);
+    return { ...(closed ? { session: closed } : {}), steps };
+  }
+
+  /** Stops timers and listeners (shutdown). */
+  close(): void {
+    clearInterval(this.idleTimer);
+    this.room.events.removeOwner(this);
+  }
+
+  private async runStart(request: StartRequest, source: CommandSource): Promise<{ session: SessionSummary; steps: StepResult[] }> {
+    const startedAt = this.now().toISOString();
+    // The session row is written before any device is touched: a crash mid-start loses nothing.
+    const session: SessionSummary = this.sessions
+      ? this.sessions.startSession({
+          startedBy: who(source),
+          ...(request.organisation ? { organisation: request.organisation } : {}),
+          ...(request.title ? { title: request.title } : {}),
+          ...(request.avoidedTravel ? { avoidedTravel: request.avoidedTravel } : {}),
+        })
+      : { id: `ephemeral-${Date.now()}`, startedAt };
+    this.touch();
+    const scene = [...this.options.meetingStart];
+    if (request.dial) {
+      const codec = this.callDevices()[0];
+      if (!codec) throw new RoomError('Unsupported', 'no device with the call capability to dial with');
+      scene.push({ device: codec, command: 'dial', args: { number: request.dial } });
+    }
+    this.setState({ active: true, phase: 'starting', session, startedAt, steps: scene.map(pendingStep) });
+    const steps = await this.runScene(scene, source);
+    this.setState({ active: true, phase: 'active', session, startedAt, steps });
+    return { session, steps };
+  }
+
+  /** Runs steps: in order per device, devices in parallel. Publishes progress as each step settles. */
+  private async runScene(scene: SceneStepSpec[], source: CommandSource): Promise<StepResult[]> {
+    const results: StepResult[] = scene.map(pendingStep);
+    const byDevice = new Map<string, number[]>();
+    scene.forEach((step, i) => byDevice.set(step.device, [...(byDevice.get(step.device) ?? []), i]));
+    const publish = () => {
+      if (this.state.phase === 'starting' || this.state.phase === 'ending') this.setState({ ...this.state, steps: results.map((r) => ({ ...r })) });
+    };
+    await Promise.all(
+      [...byDevice.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          const step = scene[i]!;
+          const started = performance.now();
+          results[i] = { ...results[i]!, status: 'running' };
+          publish();
+          try {
+            const timeoutMs = step.timeoutMs ?? this.options.defaultStepTimeoutMs ?? 15_000;
+            await withTimeout(this.runStep(step, source, timeoutMs), timeoutMs, `${step.device}.${step.command}`);
+            results[i] = { device: step.device, command: step.command, status: 'ok', ms: Math.round(performance.now() - started) };
+          } catch (err) {
+            const error = toRoomError(err);
+            results[i] = {
+              device: step.device,
+              command: step.command,
+              status: error.code === 'DeviceOffline' || error.code === 'UnknownDevice' ? 'skipped' : 'failed',
+              ms: Math.round(performance.now() - started),
+              error: { code: error.code, message: error.message },
+            };
+          }
+          publish();
+        }
+      }),
+    );
+    return results;
+  }
+
+  private async runStep(step: SceneStepSpec, source: CommandSource, timeoutMs: number): Promise<void> {
+    if (step.waitFor) await this.waitForState(step.device, step.waitFor, timeoutMs);
+    await this.room.execute(makeCommand(step.device, step.command, step.args ?? {}, { ...source, surface: 'scene' }));
+  }
+
+  private waitForState(device: string, wanted: Record<string, unknown>, timeoutMs: number): Promise<void> {
+    const matches = () => {
+      const record = this.room.store.get(device);
+      return !!record && Object.entries(wanted).every(([k, v]) => isDeepStrictEqual(record.state[k], v));
+    };
+    if (matches()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const owner = {};
+      const timer = setTimeout(() => {
+        this.room.events.removeOwner(owner);
+        reject(new RoomError('DeviceTimeout', `${device} did not reach ${JSON.stringify(wanted)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.room.events.on('device', (change) => {
+        if (change.device === device && matches()) {
+          clearTimeout(timer);
+          this.room.events.removeOwner(owner);
+          resolve();
+        }
+      }, owner);
+    });
+  }
+
+  private callDevices(): string[] {
+    return this.room.devices().filter((d) => d.capabilities.includes('call')).map((d) => d.id);
+  }
+
+  private followCall(device: string, call: CallState | undefined): void {
+    if (!call) return;
+    const now = this.now().toISOString();
+    const known = this.calls.get(device);
+    if (call.status === 'idle') {
+      if (known?.call.remote && this.state.session && this.sessions) {
+        const record: CallRecord = {
+          number: known.call.remote,
+          direction: known.call.status === 'incoming' ? 'incoming' : 'outgoing',
+          startedAt: known.startedAt,
+          ...(known.connectedAt ? { connectedAt: known.connectedAt } : {}),
+          endedAt: now,
+          outcome: known.connectedAt ? 'answered' : 'unanswered',
+        };
+        try {
+          this.sessions.addCall(this.state.session.id, record);
+        } catch (err) {
+          this.log.error({ err }, 'could not record call');
+        }
+      }
+      this.calls.delete(device);
+      this.touch();
+      return;
+    }
+    const entry = known ?? { call, startedAt: now };
+    if (!known) this.calls.set(device, entry);
+    if (call.status === 'connected' && !entry.connectedAt) entry.connectedAt = now;
+    entry.call = { ...call, ...(entry.call.status === 'incoming' ? { status: 'incoming' as const } : {}), remote: call.remote ?? entry.call.remote };
+    this.touch();
+  }
+
+  private recordFault(device: string, code: string, message: string): void {
+    const session = this.state.session;
+    if (!session || !this.sessions) return;
+    try {
+      this.sessions.addFault(session.id, { at: this.now().toISOString(), device, code, message });
+    } catch (err) {
+      this.log.error({ err }, 'could not record fault');
+    }
+  }
+
+  /** Idle end and nightly end: never while a call is connected. */
+  async checkAutoEnd(): Promise<void> {
+    if (!this.state.active || this.state.phase !== 'active') return;
+    const inCall = this.callDevices().some((id) => {
+      const status = (this.room.device(id).state.call as CallState | undefined)?.status;
+      return status !== undefined && status !== 'idle';
+    });
+    if (inCall) {
+      this.touch();
+      return;
+    }
+    const now = this.now();
+    const idleMs = this.options.idleMinutes * 60_000;
+    let reason: string | undefined;
+    if (idleMs > 0 && Date.now() - this.lastActivity >= idleMs) reason = 'idle';
+    if (this.options.nightlyEndAt && crossed(this.lastNightlyCheck, now, this.options.nightlyEndAt)) reason = 'night';
+    this.lastNightlyCheck = now;
+    if (!reason) return;
+    this.log.info({ reason }, 'ending meeting automatically');
+    await this.end({}, { surface: 'system', identity: `auto-${reason}` }, reason).catch((err) => this.log.error({ err }, 'automatic end failed'));
+  }
+
+  private setState(state: MeetingState): void {
+    this.state = state;
+    this.events.emit('meeting', state);
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+}
+
+function pendingStep(step: SceneStepSpec): StepResult {
+  return { device: step.device, command: step.command, status: 'pending' };
+}
+
+function who(source: CommandSource): string {
+  return source.identity ?? source.surface;
+}
+
+/** True when local time "HH:MM" lies in (from, to]. */
+function crossed(from: Date, to: Date, hhmm: string): boolean {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const mark = new Date(to);
+  mark.setHours(h, m, 0, 0);
+  if (mark > to) mark.setDate(mark.getDate() - 1);
+  return mark > from && mark <= to;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RoomError('DeviceTimeout', `${label}: step did not finish within ${ms} ms`)), ms);
+    promise.then((v) => (clearTimeout(timer), resolve(v)), (e) => (clearTimeout(timer), reject(e)));
+  });
+}

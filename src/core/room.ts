@@ -1,0 +1,161 @@
+import { COMMANDS, TECHNICIAN_ONLY_CAPABILITIES, type DeviceState } from './capabilities.ts';
+import { validateCommand, type Command, type ValidatedCommand } from './command.ts';
+import { DeviceRuntime, type BackoffOptions, type DeviceSpec } from './device-runtime.ts';
+import type { DriverModule } from './driver-api.ts';
+import { EventBus } from './event-bus.ts';
+import { RoomError, toRoomError, type ErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { StateStore, type DeviceChange, type DeviceRecord } from './state-store.ts';
+
+/** The outcome of one command, as every surface reports it (and the audit log stores it). */
+export interface CommandResult {
+  command: Command;
+  ok: boolean;
+  error?: { code: ErrorCode; message: string };
+  latencyMs: number;
+}
+
+export interface RoomInfo {
+  id: string;
+  name: string;
+  locale: 'fr' | 'en';
+  helpLine?: string;
+  organisations: string[];
+}
+
+export interface RoomEvents {
+  device: DeviceChange;
+  command: CommandResult;
+  deviceAdded: DeviceRecord;
+  deviceRemoved: DeviceRecord;
+}
+
+/**
+ * The core façade every surface is handed: the command bus (`execute`), the device registry and
+ * the state store. REST, MQTT, the panel and scenes all send commands through `execute`.
+ */
+export class Room {
+  readonly store: StateStore;
+  readonly events: EventBus<RoomEvents>;
+  private readonly runtimes = new Map<string, DeviceRuntime>();
+
+  constructor(
+    readonly info: RoomInfo,
+    private readonly log: Logger,
+    private readonly backoff?: BackoffOptions,
+  ) {
+    const onListenerError = (err: unknown, event: string) => log.error({ err, event }, 'event listener failed');
+    this.store = new StateStore(onListenerError);
+    this.events = new EventBus<RoomEvents>(onListenerError);
+    this.store.events.on('device', (change) => this.events.emit('device', change), this);
+    this.store.events.on('added', (r) => this.events.emit('deviceAdded', r), this);
+    this.store.events.on('removed', (r) => this.events.emit('deviceRemoved', r), this);
+  }
+
+  /** Registers and starts a device. */
+  addDevice(spec: DeviceSpec, module: DriverModule): DeviceRuntime {
+    if (this.runtimes.has(spec.id)) throw new RoomError('Conflict', `device ${spec.id} already exists`);
+    const runtime = new DeviceRuntime(spec, module, this.store, this.log, this.backoff);
+    this.runtimes.set(spec.id, runtime);
+    runtime.start();
+    return runtime;
+  }
+
+  async removeDevice(id: string): Promise<void> {
+    const runtime = this.runtimes.get(id);
+    if (!runtime) return;
+    this.runtimes.delete(id);
+    await runtime.stop();
+    runtime.removeFromStore();
+  }
+
+  runtime(id: string): DeviceRuntime | undefined {
+    return this.runtimes.get(id);
+  }
+
+  deviceIds(): string[] {
+    return [...this.runtimes.keys()];
+  }
+
+  device(id: string): DeviceRecord {
+    const record = this.store.get(id);
+    if (!record) throw new RoomError('UnknownDevice', `unknown device '${id}'`);
+    return record;
+  }
+
+  /**
+   * Checks a command without sending it: device exists, command exists, device has the capability,
+   * args match the schema, role allows it. Preset names are resolved to numbers here.
+   */
+  validate(command: Command): ValidatedCommand {
+    const record = this.device(command.device);
+    if (!COMMANDS.has(command.command)) throw new RoomError('UnknownCommand', `unknown command '${command.command}'`);
+    const validated = validateCommand(command);
+    if (!record.capabilities.includes(validated.capability)) {
+      throw new RoomError(
+        'Unsupported',
+        `${command.device} (${record.driver}) does not support ${command.command}: it has no '${validated.capability}' capability`,
+      );
+    }
+    if (TECHNICIAN_ONLY_CAPABILITIES.has(validated.capability) && command.source.role && command.source.role !== 'technician') {
+      throw new RoomError('Forbidden', `${command.command} needs the technician role`);
+    }
+    if ((command.command === 'recallPreset' || command.command === 'storePreset') && typeof command.args.preset === 'string') {
+      validated.args = { ...command.args, preset: resolvePreset(record, command.args.preset) };
+    }
+    return validated;
+  }
+
+  /** The command bus: validate, then queue on the device. Resolves with the device's state once acknowledged. */
+  async execute(command: Command): Promise<{ ok: true; state: DeviceState }> {
+    try {
+      const validated = this.validate(command);
+      const runtime = this.runtimes.get(command.device);
+      if (!runtime) throw new RoomError('UnknownDevice', `unknown device '${command.device}'`);
+      await runtime.execute(validated);
+      this.report(command, undefined);
+      return { ok: true, state: this.device(command.device).state };
+    } catch (err) {
+      const error = toRoomError(err);
+      this.report(command, error);
+      throw error;
+    }
+  }
+
+  /** Stops every camera's motion (shutdown, meeting end, the controlling panel went away). */
+  async stopAllMotion(reason: string): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.stopMotion(reason)));
+  }
+
+  /** Stops every device (shutdown). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.stop()));
+    this.store.events.removeOwner(this);
+  }
+
+  devices(): DeviceRecord[] {
+    return this.store.list();
+  }
+
+  private report(command: Command, error: RoomError | undefined): void {
+    const latencyMs = performance.now() - command.receivedAt;
+    this.events.emit('command', {
+      command,
+      ok: !error,
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+      latencyMs,
+    });
+  }
+}
+
+/** Preset names come from the device's `presets` state (options.presets): "Pupitre" -> 2. */
+function resolvePreset(record: DeviceRecord, name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const presets = (record.state.presets ?? {}) as Record<string, string>;
+  const wanted = name.trim().toLocaleLowerCase('fr');
+  for (const [number, label] of Object.entries(presets)) {
+    if (label.toLocaleLowerCase('fr') === wanted) return Number(number);
+  }
+  const known = Object.entries(presets).map(([n, l]) => `${n} "${l}"`).join(', ') || 'none named';
+  throw new RoomError('BadArgs', `args.preset: no preset named "${name}" on ${record.id} (known: ${known})`);
+}

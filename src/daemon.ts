@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { Authenticator, isLoopback } from './api/auth.ts';
+import { HealthRegistry, type ApiContext } from './api/context.ts';
+import { buildServer, type RoutePlugin } from './api/rest/server.ts';
+import type { LoadedConfig } from './config/loader.ts';
+import type { RoomdConfig } from './config/schema.ts';
+import { MeetingController, type SessionLog } from './core/meeting.ts';
+import { Room } from './core/room.ts';
+import type { BackoffOptions } from './core/device-runtime.ts';
+import { createLogger } from './logging.ts';
+
+export interface DaemonOptions {
+  log?: PinoLogger;
+  /** Override http.port (tests use 0 for an ephemeral port). */
+  port?: number;
+  backoff?: BackoffOptions;
+  /** Extra route plugins (the composition root passes sessions, panel and metrics routes). */
+  plugins?: RoutePlugin[];
+  sessions?: ApiContext['sessions'];
+}
+
+/** A running roomd: what `main.ts` starts and what integration tests start in-process. */
+export interface Daemon {
+  config: RoomdConfig;
+  room: Room;
+  meeting: MeetingController;
+  app: FastifyInstance;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 */
+  url: string;
+  ctx: ApiContext;
+  stop(): Promise<void>;
+}
+
+/** Wires the core, the devices and the HTTP server from a loaded config. */
+export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions = {}): Promise<Daemon> {
+  const { config } = loaded;
+  const log = options.log ?? createLogger();
+  const room = new Room(
+    { id: config.room.id, name: config.room.name, locale: config.room.locale, ...(config.room.helpLine ? { helpLine: config.room.helpLine } : {}), organisations: config.room.organisations },
+    log,
+    options.backoff,
+  );
+  for (const [id, device] of Object.entries(config.devices)) {
+    room.addDevice(
+      {
+        id,
+        driver: device.driver,
+        ...(device.name ? { name: device.name } : {}),
+        ...(device.transport ? { transport: device.transport } : {}),
+        options: device.options,
+        deadmanMs: device.deadmanMs,
+        ...(device.pollIntervalMs ? { pollIntervalMs: device.pollIntervalMs } : {}),
+      },
+      loaded.drivers.get(id)!,
+    );
+  }
+  const sessions = options.sessions;
+  const meeting = new MeetingController(room, sessions as SessionLog | undefined, {
+    meetingStart: config.scenes.meetingStart,
+    meetingEnd: config.scenes.meetingEnd,
+    idleMinutes: config.meeting.idleMinutes,
+    ...(config.meeting.nightlyEndAt ? { nightlyEndAt: config.meeting.nightlyEndAt } : {}),
+  }, log.child({ module: 'meeting' }));
+
+  const auth = new Authenticator(config.http.tokens);
+  if (auth.open && !isLoopback(config.http.host) && config.http.host !== 'localhost') {
+    log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');
+  }
+  const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
+  const app = await buildServer(ctx, options.plugins ?? []);
+  const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
+  log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    room,
+    meeting,
+    app,
+    url: address.replace('[::1]', '127.0.0.1'),
+    ctx,
+    stop() {
+      stopping ??= (async () => {
+        meeting.close();
+        await app.close();
+        await room.stop();
+      })();
+      return stopping;
+    },
+  };
+}

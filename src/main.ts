@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config/loader.ts';
+import { ConfigError, formatProblem } from './config/problems.ts';
+import { startDaemon } from './daemon.ts';
+import { createLogger } from './logging.ts';
+
+const USAGE = `usage: roomd [--config FILE] [--check]
+
+  --config FILE   configuration file (default: $ROOMD_CONFIG, else config/demo.yaml)
+  --check         validate the configuration and exit: 0 when valid, 2 with one line per problem
+Environment: ROOMD_CONFIG, ROOMD_LOG_LEVEL (trace|debug|info|warn|error)`;
+
+/** The composition root: reads config, wires everything, handles signals. */
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    console.error(`roomd: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const file = args.values.config ?? process.env.ROOMD_CONFIG ?? 'config/demo.yaml';
+  let loaded;
+  try {
+    loaded = await loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) console.error(formatProblem(p));
+      return 2;
+    }
+    throw err;
+  }
+  if (args.values.check) {
+    console.log(`${file}: ok (${Object.keys(loaded.config.devices).length} devices)`);
+    return 0;
+  }
+
+  const log = createLogger();
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (kept running)'));
+  const daemon = await startDaemon(loaded, { log });
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 8000);
+    force.unref();
+    await daemon.stop();
+    log.flush?.();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    console.error(`roomd: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
