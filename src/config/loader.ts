@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
-import { RoomdConfig, HttpSection, SessionsSection, type DeviceConfig } from './schema.ts';
+import { RoomdConfig, HttpSection, SessionsSection, DeviceConfig } from './schema.ts';
 import { ConfigError, locate, pointerToSegments, segmentsToPath, type ConfigProblem, type PathSegment } from './problems.ts';
 import { TransportConfig as TransportSchema } from '../transports/config.ts';
 import { COMMANDS } from '../core/capabilities.ts';
@@ -89,6 +89,12 @@ export async function parseConfig(text: string, file: string, registry = new Dri
   data.http ??= {};
   data.sessions ??= {};
   const config = Value.Default(RoomdConfig, data) as RoomdConfig;
+  // TypeBox does not descend into Record values, so each device gets its defaults here.
+  if (config.devices && typeof config.devices === 'object') {
+    for (const [id, device] of Object.entries(config.devices)) {
+      if (device && typeof device === 'object') config.devices[id] = Value.Default(DeviceConfig, device) as DeviceConfig;
+    }
+  }
   problems.schema(RoomdConfig, config, []);
 
   const drivers = new Map<string, DriverModule>();
