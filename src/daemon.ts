@@ -9,6 +9,8 @@ import { MeetingController, type SessionLog } from './core/meeting.ts';
 import { Room } from './core/room.ts';
 import type { BackoffOptions } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';
+import { SessionStore } from './sessions/index.ts';
+import { sessionRoutes } from './api/rest/session-routes.ts';
 
 export interface DaemonOptions {
   log?: PinoLogger;
@@ -17,7 +19,20 @@ export interface DaemonOptions {
   backoff?: BackoffOptions;
   /** Extra route plugins (the composition root passes sessions, panel and metrics routes). */
   plugins?: RoutePlugin[];
-  sessions?: ApiContext['sessions'];
+  /** A session store to use; `null` runs without one; absent opens `sessions.database` from the config. */
+  sessions?: SessionStore | null;
+}
+
+function openSessions(config: RoomdConfig, log: PinoLogger): SessionStore {
+  return SessionStore.open({
+    path: config.sessions.database,
+    room: config.room.id,
+    co2KgPerKm: config.sessions.co2KgPerKm,
+    sites: config.sessions.sites,
+    retentionDays: config.sessions.auditRetentionDays,
+    log: log.child({ module: 'sessions' }),
+    ...(config.room.timezone ? { timeZone: config.room.timezone } : {}),
+  });
 }
 
 /** A running roomd: what `main.ts` starts and what integration tests start in-process. */
@@ -55,8 +70,24 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
       loaded.drivers.get(id)!,
     );
   }
-  const sessions = options.sessions;
-  const meeting = new MeetingController(room, sessions as SessionLog | undefined, {
+  const sessions = options.sessions === undefined ? openSessions(config, log) : options.sessions ?? undefined;
+  if (sessions) {
+    for (const s of sessions.recoverInterrupted()) log.warn({ session: s.id, startedAt: s.startedAt }, 'session left open by a previous run closed as interrupted');
+    room.events.on('command', (result) => {
+      const { command } = result;
+      sessions.audit({
+        who: command.source.identity ?? command.source.surface,
+        surface: command.source.surface,
+        device: command.device,
+        command: command.command,
+        args: command.args,
+        ok: result.ok,
+        errorCode: result.error?.code ?? null,
+        latencyMs: Math.round(result.latencyMs * 100) / 100,
+      });
+    });
+  }
+  const meeting = new MeetingController(room, sessions, {
     meetingStart: config.scenes.meetingStart,
     meetingEnd: config.scenes.meetingEnd,
     idleMinutes: config.meeting.idleMinutes,
@@ -68,7 +99,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
-  const app = await buildServer(ctx, options.plugins ?? []);
+  const app = await buildServer(ctx, [sessionRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
 
@@ -85,6 +116,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
         meeting.close();
         await app.close();
         await room.stop();
+        sessions?.close();
       })();
       return stopping;
     },

@@ -28,7 +28,7 @@ export interface StepResult {
 /** What a session record looks like to the core; the session store owns the full shape (CONTRACT §6). */
 export interface SessionSummary {
   id: string;
-  [field: string]: unknown;
+  startedAt?: string | null;
 }
 
 export interface TravelEntry {
@@ -37,10 +37,13 @@ export interface TravelEntry {
   carpool?: boolean | number;
 }
 
+/** Why a meeting ended. */
+export type EndReason = 'user' | 'idle' | 'night' | 'shutdown';
+
 /** The session log as the meeting controller uses it (implemented by src/sessions). */
 export interface SessionLog {
   startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[] }): SessionSummary;
-  endSession(id: string, input: { endedBy: string; reason: string; avoidedTravel?: TravelEntry[] }): SessionSummary;
+  endSession(id: string, input: { endedBy: string; reason: EndReason; avoidedTravel?: TravelEntry[] }): SessionSummary;
   openSession(): SessionSummary | undefined;
   addCall(sessionId: string, call: CallRecord): void;
   addFault(sessionId: string, fault: { at: string; device: string; code: string; message: string }): void;
@@ -140,7 +143,7 @@ export class MeetingController {
     return this.inFlight;
   }
 
-  async end(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
+  async end(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason: EndReason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
     if (this.inFlight) await this.inFlight.catch(() => {});
     const session = this.state.session;
     this.setState({ ...this.state, phase: 'ending' });
@@ -313,7 +316,7 @@ export class MeetingController {
     }
     const now = this.now();
     const idleMs = this.options.idleMinutes * 60_000;
-    let reason: string | undefined;
+    let reason: EndReason | undefined;
     if (idleMs > 0 && Date.now() - this.lastActivity >= idleMs) reason = 'idle';
     if (this.options.nightlyEndAt && crossed(this.lastNightlyCheck, now, this.options.nightlyEndAt)) reason = 'night';
     this.lastNightlyCheck = now;
