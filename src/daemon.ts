@@ -11,6 +11,8 @@ import type { BackoffOptions } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';
 import { SessionStore } from './sessions/index.ts';
 import { sessionRoutes } from './api/rest/session-routes.ts';
+import { panelRoutes } from './api/panel/index.ts';
+import { startMqtt, type MqttService } from './api/mqtt/index.ts';
 
 export interface DaemonOptions {
   log?: PinoLogger;
@@ -99,9 +101,11 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
-  const app = await buildServer(ctx, [sessionRoutes, ...(options.plugins ?? [])]);
+  const app = await buildServer(ctx, [sessionRoutes, panelRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
+  // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.
+  const mqtt: MqttService | undefined = config.mqtt ? await startMqtt(ctx) : undefined;
 
   let stopping: Promise<void> | undefined;
   return {
@@ -114,6 +118,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     stop() {
       stopping ??= (async () => {
         meeting.close();
+        await mqtt?.stop();
         await app.close();
         await room.stop();
         sessions?.close();

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -21,7 +21,8 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
   const http = ctx.config.http;
   const app = Fastify({
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would drown the journal (panels poll); commands are logged by the core instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: http.bodyLimitBytes,
     // Validation happens once, in the core, against the capability schemas; fastify must not
     // silently strip or coerce what the client sent.
