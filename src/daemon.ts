@@ -4,10 +4,12 @@ import { Authenticator, isLoopback } from './api/auth.ts';
 import { HealthRegistry, type ApiContext } from './api/context.ts';
 import { buildServer, type RoutePlugin } from './api/rest/server.ts';
 import type { LoadedConfig } from './config/loader.ts';
-import type { RoomdConfig } from './config/schema.ts';
+import type { DeviceConfig, RoomdConfig } from './config/schema.ts';
+import { loadConfig } from './config/loader.ts';
+import { applyConfig, roomInfo, type ReloadResult } from './reload.ts';
 import { MeetingController, type SessionLog } from './core/meeting.ts';
 import { Room } from './core/room.ts';
-import type { BackoffOptions } from './core/device-runtime.ts';
+import type { BackoffOptions, DeviceSpec } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';
 import { SessionStore } from './sessions/index.ts';
 import { sessionRoutes } from './api/rest/session-routes.ts';
@@ -46,32 +48,30 @@ export interface Daemon {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 */
   url: string;
   ctx: ApiContext;
+  /** Re-reads the config file and applies it; a bad file changes nothing and throws ConfigError. */
+  reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
+}
+
+/** A device's config section as the runtime wants it. */
+export function toDeviceSpec(id: string, device: DeviceConfig): DeviceSpec {
+  return {
+    id,
+    driver: device.driver,
+    ...(device.name ? { name: device.name } : {}),
+    ...(device.transport ? { transport: device.transport } : {}),
+    options: device.options,
+    deadmanMs: device.deadmanMs,
+    ...(device.pollIntervalMs ? { pollIntervalMs: device.pollIntervalMs } : {}),
+  };
 }
 
 /** Wires the core, the devices and the HTTP server from a loaded config. */
 export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions = {}): Promise<Daemon> {
   const { config } = loaded;
   const log = options.log ?? createLogger();
-  const room = new Room(
-    { id: config.room.id, name: config.room.name, locale: config.room.locale, ...(config.room.helpLine ? { helpLine: config.room.helpLine } : {}), organisations: config.room.organisations },
-    log,
-    options.backoff,
-  );
-  for (const [id, device] of Object.entries(config.devices)) {
-    room.addDevice(
-      {
-        id,
-        driver: device.driver,
-        ...(device.name ? { name: device.name } : {}),
-        ...(device.transport ? { transport: device.transport } : {}),
-        options: device.options,
-        deadmanMs: device.deadmanMs,
-        ...(device.pollIntervalMs ? { pollIntervalMs: device.pollIntervalMs } : {}),
-      },
-      loaded.drivers.get(id)!,
-    );
-  }
+  const room = new Room(roomInfo(config), log, options.backoff);
+  for (const [id, device] of Object.entries(config.devices)) room.addDevice(toDeviceSpec(id, device), loaded.drivers.get(id)!);
   const sessions = options.sessions === undefined ? openSessions(config, log) : options.sessions ?? undefined;
   if (sessions) {
     for (const s of sessions.recoverInterrupted()) log.warn({ session: s.id, startedAt: s.startedAt }, 'session left open by a previous run closed as interrupted');
@@ -108,13 +108,25 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const mqtt: MqttService | undefined = config.mqtt ? await startMqtt(ctx) : undefined;
 
   let stopping: Promise<void> | undefined;
-  return {
+  let reloading: Promise<ReloadResult> | undefined;
+  const daemon: Daemon = {
     config,
     room,
     meeting,
     app,
     url: address.replace('[::1]', '127.0.0.1'),
     ctx,
+    reload() {
+      // One reload at a time; a second request waits for the first and then reloads again.
+      const run = async () => {
+        const next = await loadConfig(loaded.file);
+        const result = await applyConfig(daemon, next, toDeviceSpec);
+        log.info(result, 'configuration reloaded');
+        return result;
+      };
+      reloading = (reloading ?? Promise.resolve()).catch(() => undefined).then(run) as Promise<ReloadResult>;
+      return reloading;
+    },
     stop() {
       stopping ??= (async () => {
         meeting.close();
@@ -126,4 +138,6 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
       return stopping;
     },
   };
+  ctx.reload = () => daemon.reload();
+  return daemon;
 }

@@ -10,11 +10,14 @@ export interface ApiContext {
   room: Room;
   meeting: MeetingController;
   sessions?: SessionStore;
+  /** Replaced as a whole on config reload. */
   config: RoomdConfig;
   auth: Authenticator;
   log: Logger;
   /** Extra health inputs (MQTT broker, session store) registered by their owners. */
   health: HealthRegistry;
+  /** Re-reads and applies the config file (set by the daemon once it is running). */
+  reload?: () => Promise<import('../reload.ts').ReloadResult>;
 }
 
 export type HealthCheck = () => { ok: boolean; detail?: string };

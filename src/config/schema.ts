@@ -41,7 +41,7 @@ export const HttpSection = Type.Object(
     cors: Type.Optional(Type.Array(Type.String())),
     panelPin: Type.Optional(Type.String({ pattern: '^[0-9]{4,8}$' })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
-    rateLimitPerMinute: Type.Integer({ minimum: 1, default: 600 }),
+    rateLimitPerMinute: Type.Integer({ minimum: 1, default: 1200, description: 'mutating requests per client per minute' }),
   },
   strict,
 );

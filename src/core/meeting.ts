@@ -103,7 +103,7 @@ export class MeetingController {
   constructor(
     private readonly room: Room,
     private readonly sessions: SessionLog | undefined,
-    private readonly options: MeetingOptions,
+    private options: MeetingOptions,
     private readonly log: Logger,
   ) {
     this.events = new EventBus<MeetingEvents>((err) => log.error({ err }, 'meeting listener failed'));
@@ -124,6 +124,11 @@ export class MeetingController {
     }, this);
     this.idleTimer = setInterval(() => void this.checkAutoEnd(), 30_000);
     this.idleTimer.unref?.();
+  }
+
+  /** New scenes and timers from a reloaded config; a meeting in progress carries on. */
+  configure(options: MeetingOptions): void {
+    this.options = options;
   }
 
   get current(): MeetingState {

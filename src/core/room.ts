@@ -40,7 +40,7 @@ export class Room {
   private readonly runtimes = new Map<string, DeviceRuntime>();
 
   constructor(
-    readonly info: RoomInfo,
+    public info: RoomInfo,
     private readonly log: Logger,
     private readonly backoff?: BackoffOptions,
   ) {

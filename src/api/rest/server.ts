@@ -2,6 +2,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import cors from '@fastify/cors';
+import { createHash } from 'node:crypto';
 import { RoomError } from '../../core/errors.ts';
 import type { ApiContext } from '../context.ts';
 import { eventsRoute } from '../ws/events.ts';
@@ -9,6 +12,7 @@ import { deviceRoutes } from './device-routes.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { meetingRoutes } from './meeting-routes.ts';
 import { stateRoutes } from './state-routes.ts';
+import { adminRoutes } from './admin-routes.ts';
 
 /** Extra route plugins registered by other modules (sessions, panel, metrics), each given the context. */
 export type RoutePlugin = (ctx: ApiContext) => (app: FastifyInstance) => Promise<void>;
@@ -46,6 +50,27 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
   app.setErrorHandler(errorHandler(ctx.log));
   app.setNotFoundHandler((request, reply) => sendError(reply, new RoomError('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
+  // Mutating routes are rate limited per client (token, else address): a stuck script or a panel
+  // gone wrong cannot flood the devices. Reads are cheap (served from the store) and not limited.
+  await app.register(rateLimit, {
+    global: false,
+    max: http.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const auth = request.headers.authorization;
+      return auth ? createHash('sha256').update(auth).digest('hex').slice(0, 16) : request.ip;
+    },
+    errorResponseBuilder: (_request, context) => new RoomError('RateLimited', `too many requests: at most ${context.max} per minute; retry in ${context.after}`),
+  });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((m) => m === 'POST' || m === 'PATCH' || m === 'PUT' || m === 'DELETE')) {
+      route.config = { ...(route.config as object), rateLimit: { max: http.rateLimitPerMinute, timeWindow: 60_000 } } as never;
+    }
+  });
+  // No CORS unless configured: the panel is served from the same origin.
+  if (http.cors?.length) await app.register(cors, { origin: http.cors, methods: ['GET', 'POST', 'PATCH'] });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -61,6 +86,7 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
   await app.register(deviceRoutes(ctx));
   await app.register(meetingRoutes(ctx));
   await app.register(eventsRoute(ctx));
+  await app.register(adminRoutes(ctx));
   for (const plugin of plugins) await app.register(plugin(ctx));
 
   app.get('/openapi.json', { schema: { hide: true } as never }, async () => app.swagger());

@@ -1,0 +1,71 @@
+/**
+ * The MQTT topic layout (CONTRACT §5), in one place. `B` is `baseTopic/room.id`.
+ * Pure: no I/O, so the layout is table-tested.
+ */
+
+/** Ids that cannot be device ids, because the bridge uses them as topic levels under `B`. */
+export const RESERVED_LEVELS: ReadonlySet<string> = new Set(['status', 'meeting', 'result', 'sessions', 'report']);
+
+/** Every topic the bridge publishes or subscribes to, for one room. */
+export class Topics {
+  /** `baseTopic/room.id` */
+  readonly base: string;
+
+  constructor(baseTopic: string, roomId: string) {
+    this.base = `${baseTopic.replace(/\/+$/, '')}/${roomId}`;
+  }
+
+  get status(): string {
+    return `${this.base}/status`;
+  }
+  get result(): string {
+    return `${this.base}/result`;
+  }
+  get sessions(): string {
+    return `${this.base}/sessions`;
+  }
+  get meetingState(): string {
+    return `${this.base}/meeting/state`;
+  }
+  get meetingSet(): string {
+    return `${this.base}/meeting/set`;
+  }
+  /** This month's session figures (retained): what the HA report sensors read. */
+  get report(): string {
+    return `${this.base}/report/month`;
+  }
+  deviceState(device: string): string {
+    return `${this.base}/${device}/state`;
+  }
+  deviceAvailability(device: string): string {
+    return `${this.base}/${device}/availability`;
+  }
+  deviceSet(device: string): string {
+    return `${this.base}/${device}/set`;
+  }
+  capabilitySet(device: string, capability: string): string {
+    return `${this.base}/${device}/${capability}/set`;
+  }
+
+  /** What the bridge subscribes to: every `set` topic (one and two levels below B). */
+  get subscriptions(): string[] {
+    return [`${this.base}/+/set`, `${this.base}/+/+/set`];
+  }
+
+  /** Classifies an incoming topic; `undefined` for anything that is not a command topic of this room. */
+  parse(topic: string): IncomingTopic | undefined {
+    if (!topic.startsWith(`${this.base}/`)) return undefined;
+    const levels = topic.slice(this.base.length + 1).split('/');
+    if (levels.at(-1) !== 'set' || levels.some((l) => l === '')) return undefined;
+    if (levels.length === 2) {
+      return levels[0] === 'meeting' ? { kind: 'meeting' } : { kind: 'device', device: levels[0]! };
+    }
+    if (levels.length === 3) return { kind: 'capability', device: levels[0]!, capability: levels[1]! };
+    return undefined;
+  }
+}
+
+export type IncomingTopic =
+  | { kind: 'meeting' }
+  | { kind: 'device'; device: string }
+  | { kind: 'capability'; device: string; capability: string };

@@ -1,0 +1,71 @@
+import { isDeepStrictEqual } from 'node:util';
+import { Authenticator } from './api/auth.ts';
+import type { LoadedConfig } from './config/loader.ts';
+import type { DeviceConfig, RoomdConfig } from './config/schema.ts';
+import type { Daemon } from './daemon.ts';
+
+export interface ReloadResult {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  unchanged: string[];
+  /** Settings that only take effect after a restart (listen address, MQTT). */
+  needsRestart: string[];
+}
+
+/**
+ * Applies a new, already validated config to a running daemon. Unchanged devices keep their
+ * connections; added, removed and changed devices are started, stopped and restarted. A bad file
+ * never reaches here: the loader rejects it and nothing changes.
+ */
+export async function applyConfig(daemon: Daemon, loaded: LoadedConfig, toDeviceSpec: (id: string, d: DeviceConfig) => Parameters<Daemon['room']['addDevice']>[0]): Promise<ReloadResult> {
+  const before = daemon.config;
+  const after = loaded.config;
+  const result: ReloadResult = { added: [], removed: [], restarted: [], unchanged: [], needsRestart: [] };
+
+  for (const id of Object.keys(before.devices)) {
+    if (!(id in after.devices)) {
+      await daemon.room.removeDevice(id);
+      result.removed.push(id);
+    }
+  }
+  for (const [id, device] of Object.entries(after.devices)) {
+    const old = before.devices[id];
+    if (old && isDeepStrictEqual(old, device)) {
+      result.unchanged.push(id);
+      continue;
+    }
+    if (old) {
+      await daemon.room.removeDevice(id);
+      result.restarted.push(id);
+    } else {
+      result.added.push(id);
+    }
+    daemon.room.addDevice(toDeviceSpec(id, device), loaded.drivers.get(id)!);
+  }
+
+  daemon.room.info = roomInfo(after);
+  daemon.meeting.configure({
+    meetingStart: after.scenes.meetingStart,
+    meetingEnd: after.scenes.meetingEnd,
+    idleMinutes: after.meeting.idleMinutes,
+    ...(after.meeting.nightlyEndAt ? { nightlyEndAt: after.meeting.nightlyEndAt } : {}),
+  });
+  daemon.ctx.auth = new Authenticator(after.http.tokens);
+  if (before.http.host !== after.http.host || before.http.port !== after.http.port) result.needsRestart.push('http.host/port');
+  if (!isDeepStrictEqual(before.mqtt, after.mqtt)) result.needsRestart.push('mqtt');
+  if (!isDeepStrictEqual(before.sessions, after.sessions)) result.needsRestart.push('sessions');
+  daemon.ctx.config = after;
+  daemon.config = after;
+  return result;
+}
+
+export function roomInfo(config: RoomdConfig) {
+  return {
+    id: config.room.id,
+    name: config.room.name,
+    locale: config.room.locale,
+    ...(config.room.helpLine ? { helpLine: config.room.helpLine } : {}),
+    organisations: config.room.organisations,
+  };
+}
