@@ -1,0 +1,160 @@
+import type { CallState, CallStatus, DeviceState } from '../../src/sdk/index.ts';
+
+/**
+ * Codec-independent call bookkeeping: the `call` state field (CONTRACT §3) and a short `calls`
+ * history, fed by whatever the codec reports about its calls (Cisco `*s Call n ...`, Poly `cs:`
+ * lines). Pure apart from the injected clock, so both codec drivers share one set of rules.
+ * (Poly imports it from here; it would sit well in src/sdk if a third codec driver appears.)
+ */
+
+export type CallDirection = 'outgoing' | 'incoming';
+
+/** How a call ended; `in-progress` while it is still up. */
+export type CallOutcome = 'in-progress' | 'completed' | 'missed' | 'rejected' | 'failed' | 'busy' | 'no-answer' | 'cancelled';
+
+/** One entry of the `calls` history in device state (newest last). */
+export interface CallRecord {
+  number: string;
+  direction: CallDirection;
+  startedAt: string;
+  connectedAt?: string;
+  endedAt?: string;
+  outcome: CallOutcome;
+  /** The codec's reason for a failed dial, when it gave one. */
+  reason?: string;
+}
+
+/** What a codec said about one call; absent fields are unchanged. */
+export interface CallObservation {
+  status?: CallStatus;
+  remote?: string;
+  direction?: CallDirection;
+}
+
+interface LiveCall {
+  id: string;
+  status: CallStatus;
+  remote?: string;
+  direction?: CallDirection;
+  record: CallRecord;
+  cause?: CallOutcome;
+}
+
+/** Which live call the room's single `call` field shows when several exist. */
+const RANK: Record<CallStatus, number> = { connected: 5, incoming: 4, ringing: 3, dialing: 2, disconnecting: 1, idle: 0 };
+
+export class CallTracker {
+  private readonly live = new Map<string, LiveCall>();
+  private readonly history: CallRecord[] = [];
+  private pendingDial: string | undefined;
+  private current: CallState = { status: 'idle' };
+
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly limit = 20,
+  ) {}
+
+  /** We sent a dial for `number`: the next new call without a known direction is this outgoing one. */
+  noteDial(number: string): void {
+    this.pendingDial = number;
+  }
+
+  /** The codec refused a dial outright (no call was created). */
+  dialFailed(number: string, reason: string): DeviceState {
+    this.pendingDial = undefined;
+    const at = this.now().toISOString();
+    this.push({ number, direction: 'outgoing', startedAt: at, endedAt: at, outcome: 'failed', reason });
+    return this.snapshot();
+  }
+
+  /** Applies what the codec reported about call `id`; returns the new state patch. */
+  observe(id: string, obs: CallObservation): DeviceState {
+    let call = this.live.get(id);
+    if (!call) {
+      const direction = obs.direction ?? (obs.status === 'incoming' ? 'incoming' : 'outgoing');
+      const number = obs.remote ?? (direction === 'outgoing' ? this.pendingDial : undefined) ?? '';
+      if (direction === 'outgoing') this.pendingDial = undefined;
+      const record: CallRecord = { number, direction, startedAt: this.now().toISOString(), outcome: 'in-progress' };
+      call = { id, status: obs.status ?? (direction === 'incoming' ? 'incoming' : 'dialing'), direction, remote: number || undefined, record };
+      this.live.set(id, call);
+      this.push(record);
+    }
+    if (obs.direction) call.direction = call.record.direction = obs.direction;
+    if (obs.remote) call.remote = call.record.number = obs.remote;
+    if (obs.status) call.status = obs.status;
+    // Codecs say "ringing" for both ends of an alerting call; the direction (which may arrive on a
+    // later line) tells whether the far end is ringing or we are.
+    if (call.direction === 'outgoing' && call.status === 'incoming') call.status = 'ringing';
+    if (call.direction === 'incoming' && call.status === 'ringing') call.status = 'incoming';
+    if (call.status === 'connected' && !call.record.connectedAt) call.record.connectedAt = this.now().toISOString();
+    return this.snapshot();
+  }
+
+  /** Why call `id` ended (applies to a live call, or amends the record of one that just ended). */
+  setCause(id: string, cause: CallOutcome): DeviceState {
+    const call = this.live.get(id);
+    if (call) call.cause = cause;
+    else {
+      const record = this.endedById.get(id);
+      if (record && !record.connectedAt) record.outcome = cause;
+    }
+    return this.snapshot();
+  }
+
+  /** Cause for whichever call is live right now (Poly's `hangup all` has no call id). */
+  setCauseForAll(cause: CallOutcome): void {
+    for (const call of this.live.values()) call.cause = cause;
+  }
+
+  private readonly endedById = new Map<string, CallRecord>();
+
+  /** Call `id` is gone (Cisco ghost line, Poly `ended:`). */
+  end(id: string): DeviceState {
+    const call = this.live.get(id);
+    if (!call) return this.snapshot();
+    this.live.delete(id);
+    const r = call.record;
+    r.endedAt = this.now().toISOString();
+    if (r.connectedAt) r.outcome = 'completed';
+    else r.outcome = call.cause ?? (r.direction === 'incoming' ? 'missed' : 'failed');
+    this.endedById.set(id, r);
+    if (this.endedById.size > this.limit) this.endedById.delete(this.endedById.keys().next().value as string);
+    return this.snapshot();
+  }
+
+  /** After a full status read: calls the codec no longer lists ended while we were not looking. */
+  retainOnly(ids: ReadonlySet<string>): DeviceState {
+    for (const id of [...this.live.keys()]) if (!ids.has(id)) this.end(id);
+    return this.snapshot();
+  }
+
+  /** The id of the live call the `call` field shows, for commands that take a CallId. */
+  currentId(status?: CallStatus): string | undefined {
+    return this.pick(status)?.id;
+  }
+
+  /** `{ call, calls }` as a state patch; `since` moves only when status or remote changes. */
+  snapshot(): DeviceState {
+    const top = this.pick();
+    const status: CallStatus = top?.status ?? 'idle';
+    const remote = top?.remote;
+    if (status !== this.current.status || remote !== this.current.remote || !this.current.since) {
+      this.current = { status, ...(remote ? { remote } : {}), since: this.now().toISOString() };
+    }
+    return { call: { ...this.current }, calls: this.history.map((r) => ({ ...r })) };
+  }
+
+  private pick(status?: CallStatus): LiveCall | undefined {
+    let best: LiveCall | undefined;
+    for (const call of this.live.values()) {
+      if (status && call.status !== status) continue;
+      if (!best || RANK[call.status] >= RANK[best.status]) best = call;
+    }
+    return best;
+  }
+
+  private push(record: CallRecord): void {
+    this.history.push(record);
+    while (this.history.length > this.limit) this.history.shift();
+  }
+}

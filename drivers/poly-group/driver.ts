@@ -1,0 +1,345 @@
+import {
+  RoomError,
+  Type,
+  createFramer,
+  openByteTransport,
+  type ByteTransport,
+  type DeviceDriver,
+  type DeviceState,
+  type DriverContext,
+  type QueuePolicy,
+  type Static,
+  type ValidatedCommand,
+} from '../../src/sdk/index.ts';
+import { CallTracker } from '../cisco-xapi/call-tracker.ts';
+import {
+  REGISTRATIONS,
+  ackMatcher,
+  dialCommand,
+  dtmfCommands,
+  filterTelnet,
+  mapCallstatus,
+  mapCsState,
+  parsePolyLine,
+  splitPolyLines,
+  type AckVerdict,
+  type PolyLine,
+} from './protocol.ts';
+
+/** Driver options (`options:` in the config). */
+export const PolyOptions = Type.Object(
+  {
+    password: Type.String({ default: '', description: 'Answer to a `Password:` prompt, if the codec asks' }),
+    callRate: Type.Integer({ default: 0, minimum: 0, maximum: 6144, description: 'kbps for `dial auto`; 0 lets the codec choose' }),
+    echo: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
+      default: 'auto',
+      description: 'Whether the codec echoes commands; auto learns it from the first registration',
+    }),
+    pacingMs: Type.Integer({ default: 200, minimum: 0, description: 'Gap between commands the driver sends itself (Polycom asks ~200 ms)' }),
+    commandTimeoutMs: Type.Integer({ default: 5000, minimum: 100 }),
+    bannerQuietMs: Type.Integer({ default: 400, minimum: 20, description: 'Silence that ends the welcome banner when no `->` prompt is printed' }),
+    connectTimeoutMs: Type.Integer({ default: 8000, minimum: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type PolyOptions = Static<typeof PolyOptions>;
+
+interface Pending {
+  command: string;
+  matcher: ReturnType<typeof ackMatcher>;
+  echoSeen: boolean;
+  settle(error?: Error): void;
+}
+
+/** Creates a Poly Group Series / HDX driver instance. */
+export function createPolyDriver(ctx: DriverContext<PolyOptions>): DeviceDriver {
+  return new PolyGroupDriver(ctx);
+}
+
+class PolyGroupDriver implements DeviceDriver {
+  private link: ByteTransport | undefined;
+  private readonly framer = createFramer((b) => splitPolyLines(b));
+  private telnetRest: Buffer = Buffer.alloc(0);
+  private readonly tracker = new CallTracker();
+  private pending: Pending | undefined;
+  private lock: Promise<void> = Promise.resolve();
+  private lastWrite = 0;
+  private online = false;
+  private echo: 'unknown' | 'on' | 'off' = 'unknown';
+  /** Set while waiting for the banner: told of every line and of the `->` prompt. */
+  private bannerHandler: ((line: PolyLine) => void) | undefined;
+  private bannerAbort: ((err: Error) => void) | undefined;
+
+  constructor(private readonly ctx: DriverContext<PolyOptions>) {}
+
+  async connect(signal: AbortSignal): Promise<void> {
+    const t = this.ctx.transport;
+    if (t.type !== 'tcp' && t.type !== 'serial') throw new RoomError('ConfigError', `poly-group cannot use a '${t.type}' transport (tcp port 24 or serial)`);
+    this.framer.reset();
+    this.telnetRest = Buffer.alloc(0);
+    this.echo = this.ctx.options.echo === 'auto' ? 'unknown' : this.ctx.options.echo;
+    let link: ByteTransport;
+    try {
+      link = await openByteTransport(t);
+    } catch (err) {
+      throw new RoomError('DeviceOffline', (err as Error).message);
+    }
+    this.link = link;
+    link.onData((chunk) => this.onData(link, chunk));
+    link.onClose((err) => this.onClose(link, err));
+    try {
+      await this.waitForBanner(link, signal);
+      for (const r of REGISTRATIONS) await this.send(r, signal);
+      await this.send('mute near get', signal);
+      await this.send('getcallstate', signal);
+      this.online = true;
+    } catch (err) {
+      await this.disconnect();
+      throw err;
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.online = false;
+    const link = this.link;
+    this.link = undefined;
+    this.pending?.settle(new RoomError('DeviceOffline', 'disconnected'));
+    await link?.close().catch(() => undefined);
+  }
+
+  /** Keeps the session alive (PlaceOS polls every 50 s) and resynchronises the call state. */
+  async poll(signal: AbortSignal): Promise<void> {
+    await this.send('getcallstate', signal);
+  }
+
+  policy(command: ValidatedCommand): QueuePolicy {
+    if (command.command === 'hangup' || command.command === 'reject') return { priority: 1 };
+    if (command.command === 'dtmf') return { timeoutMs: 2000 + 32 * (this.ctx.options.pacingMs + 500) };
+    return {};
+  }
+
+  async execute(command: ValidatedCommand, signal: AbortSignal): Promise<void> {
+    const args = command.args as Record<string, string>;
+    switch (command.command) {
+      case 'dial': {
+        let line: string;
+        try {
+          line = dialCommand(args.number, this.ctx.options.callRate);
+        } catch (err) {
+          throw new RoomError('BadArgs', `args.${(err as Error).message}`);
+        }
+        this.tracker.noteDial(args.number);
+        try {
+          await this.send(line, signal);
+        } catch (err) {
+          if (err instanceof RoomError && err.code === 'DeviceError') {
+            this.ctx.update(this.tracker.dialFailed(args.number, err.message), 'dial refused');
+            throw new RoomError('DeviceError', `dial "${args.number}" failed: ${err.message}`);
+          }
+          throw err;
+        }
+        return;
+      }
+      case 'hangup':
+        this.tracker.setCauseForAll('cancelled');
+        return this.send('hangup all', signal);
+      case 'answer':
+        return this.send('answer video', signal);
+      case 'reject': {
+        // No reject verb in the API: hanging up an unanswered incoming call declines it.
+        const id = this.tracker.currentId('incoming');
+        if (id) this.tracker.setCause(id, 'rejected');
+        return this.send('hangup video', signal);
+      }
+      case 'dtmf': {
+        let lines: string[];
+        try {
+          lines = dtmfCommands(args.digits);
+        } catch (err) {
+          throw new RoomError('BadArgs', `args.${(err as Error).message}`);
+        }
+        for (const line of lines) await this.send(line, signal);
+        return;
+      }
+      case 'powerOn':
+        await this.send('wake', signal);
+        return this.ctx.update({ power: 'on' }, 'wake acknowledged');
+      case 'powerOff':
+        await this.send('sleep', signal);
+        return this.ctx.update({ power: 'off' }, 'sleep acknowledged');
+      case 'muteMicrophones':
+        return this.send('mute near on', signal);
+      case 'unmuteMicrophones':
+        return this.send('mute near off', signal);
+      default:
+        throw new RoomError('Unsupported', `poly-group does not implement '${command.command}'`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Answers a `Password:` prompt and waits for the `->` prompt or a quiet line after the banner. */
+  private waitForBanner(link: ByteTransport, signal: AbortSignal): Promise<void> {
+    const { password, bannerQuietMs, connectTimeoutMs } = this.ctx.options;
+    return new Promise<void>((resolve, reject) => {
+      let quiet: NodeJS.Timeout | undefined;
+      const finish = (err?: Error) => {
+        clearTimeout(quiet);
+        clearTimeout(overall);
+        signal.removeEventListener('abort', onAbort);
+        this.bannerHandler = undefined;
+        this.bannerAbort = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      const rearm = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => finish(), bannerQuietMs);
+      };
+      const onAbort = () => finish(new RoomError('DeviceTimeout', `connecting to ${link.description} aborted`));
+      const overall = setTimeout(() => finish(new RoomError('DeviceTimeout', `${link.description} never finished its banner`)), connectTimeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.bannerAbort = finish;
+      this.bannerHandler = (line) => {
+        rearm();
+        if (line.kind === 'password-prompt') {
+          if (!password) return finish(new RoomError('DeviceError', `${link.description} asks for a password and options.password is empty`));
+          link.write(`${password}\r`).catch(() => undefined);
+        } else if (line.kind === 'prompt') finish();
+        else if (line.kind === 'error' && /password|denied|incorrect/i.test(line.text)) finish(new RoomError('DeviceError', `password refused: ${line.text}`));
+      };
+      rearm();
+    });
+  }
+
+  /** Sends one command (paced, one in flight) and waits for its acknowledgement. */
+  private async send(command: string, signal: AbortSignal): Promise<void> {
+    const previous = this.lock;
+    let release!: () => void;
+    this.lock = new Promise((r) => (release = r));
+    await previous;
+    try {
+      const wait = this.lastWrite + this.ctx.options.pacingMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const link = this.link;
+      if (!link || !link.isOpen) throw new RoomError('DeviceOffline', `not connected (sending "${command}")`);
+      if (signal.aborted) throw new RoomError('DeviceTimeout', `"${command}" aborted before it was sent`);
+      const ms = this.ctx.options.commandTimeoutMs;
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => pending.settle(new RoomError('DeviceTimeout', `no reply to "${command}" (aborted)`));
+        const timer = setTimeout(() => pending.settle(new RoomError('DeviceTimeout', `no acknowledgement of "${command}" within ${ms} ms`)), ms);
+        const pending: Pending = {
+          command,
+          matcher: ackMatcher(command),
+          echoSeen: false,
+          settle: (error) => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', onAbort);
+            if (this.pending === pending) this.pending = undefined;
+            if (error) reject(error);
+            else resolve();
+          },
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.pending = pending;
+        this.lastWrite = Date.now();
+        link.write(`${command}\r`).catch((err: Error) => pending.settle(new RoomError('DeviceOffline', err.message)));
+      });
+    } finally {
+      release();
+    }
+  }
+
+  private onData(link: ByteTransport, chunk: Buffer): void {
+    if (link !== this.link) return;
+    let data = chunk;
+    if (this.ctx.transport.type === 'tcp') {
+      const t = filterTelnet(this.telnetRest.length ? Buffer.concat([this.telnetRest, chunk]) : chunk);
+      this.telnetRest = t.rest;
+      if (t.negotiations.length) this.ctx.log.debug({ telnet: t.negotiations }, 'poly-group: telnet negotiation');
+      if (t.reply.length) link.write(t.reply).catch(() => undefined);
+      data = t.data;
+    }
+    for (const frame of this.framer.push(data)) {
+      try {
+        this.onLine(frame.toString('latin1'));
+      } catch (err) {
+        this.ctx.log.warn({ err, line: frame.toString('latin1') }, 'poly-group: failed to handle a line');
+      }
+    }
+  }
+
+  private onClose(link: ByteTransport, error?: Error): void {
+    if (link !== this.link) return;
+    this.link = undefined;
+    const err = error ?? new Error(`${link.description}: closed`);
+    this.pending?.settle(new RoomError('DeviceOffline', `link lost: ${err.message}`));
+    this.bannerAbort?.(new RoomError('DeviceOffline', `link lost before the banner ended: ${err.message}`));
+    if (this.online) {
+      this.online = false;
+      this.ctx.lost(err);
+    }
+  }
+
+  private onLine(text: string): void {
+    const line = parsePolyLine(text);
+    if (this.bannerHandler) return this.bannerHandler(line);
+    if (line.kind === 'prompt') return;
+    const p = this.pending;
+    const bare = text.replace(/^(\s*->\s?)+/, '').trim().toLowerCase();
+    if (p && bare === p.command.toLowerCase()) {
+      // The codec repeating the command is either its echo or (Group Series) the acknowledgement.
+      if (p.matcher.distinct || (this.echo === 'on' && !p.echoSeen)) {
+        if (p.matcher.distinct && this.echo === 'unknown') this.echo = 'on';
+        p.echoSeen = true;
+        return;
+      }
+      this.applyState(line);
+      return p.settle();
+    }
+    this.applyState(line);
+    if (!p) return;
+    const verdict: AckVerdict = p.matcher.match(line);
+    if (verdict === 'ack') {
+      if (this.echo === 'unknown') this.echo = p.echoSeen ? 'on' : 'off';
+      p.settle();
+    } else if (verdict === 'fail') {
+      p.settle(new RoomError('DeviceError', line.kind === 'error' || line.kind === 'info' ? line.text : `codec refused "${p.command}"`));
+    }
+  }
+
+  private applyState(line: PolyLine): void {
+    const update = (patch: DeviceState, reason: string) => this.ctx.update(patch, reason);
+    switch (line.kind) {
+      case 'cs': {
+        if (line.inactive) return update(this.tracker.end(line.id), `call ${line.id} inactive`);
+        const status = line.state ? mapCsState(line.state) : undefined;
+        if (!status) return this.ctx.log.debug({ state: line.state }, 'poly-group: call state not followed');
+        return update(this.tracker.observe(line.id, { status, ...(line.dialstr ? { remote: line.dialstr } : {}) }), `call ${line.id} ${line.state}`);
+      }
+      case 'active':
+        return update(this.tracker.observe(line.id, { status: 'connected' }), `call ${line.id} active`);
+      case 'cleared':
+        return update(this.tracker.observe(line.id, { status: 'disconnecting' }), `call ${line.id} cleared`);
+      case 'ended':
+        return update(this.tracker.end(line.id), `call ${line.id} ended`);
+      case 'callstatus': {
+        const status = mapCallstatus(line.status);
+        if (!status) return update(this.tracker.end(line.id), `call ${line.id} ${line.status}`);
+        const remote = line.address || line.name;
+        return update(this.tracker.observe(line.id, { status, direction: line.direction, ...(remote ? { remote } : {}) }), `call ${line.id} ${line.status}`);
+      }
+      case 'no-call':
+        return update(this.tracker.retainOnly(new Set()), 'not in a call');
+      case 'mute':
+        if (!line.far) update({ micMuted: line.muted }, `near mute ${line.muted ? 'on' : 'off'}`);
+        return;
+      case 'power':
+        return update({ power: line.asleep ? 'off' : 'on' }, line.asleep ? 'going to sleep' : 'waking up');
+      case 'malformed':
+        return this.ctx.log.warn({ line: line.text, reason: line.reason }, 'poly-group: malformed line from codec');
+      default:
+        return this.ctx.log.debug({ line }, 'poly-group: line');
+    }
+  }
+}
