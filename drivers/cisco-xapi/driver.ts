@@ -10,7 +10,7 @@ import {
   type Static,
   type ValidatedCommand,
 } from '../../src/sdk/index.ts';
-import { CallTracker } from './call-tracker.ts';
+import { CallTracker } from '../../src/sdk/call-tracker.ts';
 import {
   FEEDBACK_PATHS,
   STATUS_READS,

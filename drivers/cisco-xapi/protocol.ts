@@ -1,5 +1,5 @@
 import type { CallStatus, PowerState, SplitResult } from '../../src/sdk/index.ts';
-import type { CallDirection, CallOutcome } from './call-tracker.ts';
+import type { CallDirection, CallOutcome } from '../../src/sdk/call-tracker.ts';
 
 /**
  * Cisco RoomOS / CE / TC xAPI in terminal output mode (protocols.md §5): pure framing, line

@@ -11,7 +11,7 @@ import {
   type Static,
   type ValidatedCommand,
 } from '../../src/sdk/index.ts';
-import { CallTracker } from '../cisco-xapi/call-tracker.ts';
+import { CallTracker } from '../../src/sdk/call-tracker.ts';
 import {
   REGISTRATIONS,
   ackMatcher,

@@ -1,5 +1,5 @@
 import type { CallStatus, SplitResult } from '../../src/sdk/index.ts';
-import type { CallDirection } from '../cisco-xapi/call-tracker.ts';
+import type { CallDirection } from '../../src/sdk/call-tracker.ts';
 
 /**
  * Poly/Polycom Group Series and HDX API on Telnet port 24 (protocols.md §6): Telnet option

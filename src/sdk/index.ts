@@ -8,3 +8,4 @@ export type { Logger } from '../core/logger.ts';
 export { silentLogger } from '../core/logger.ts';
 export * from '../transports/index.ts';
 export { Type, type Static, type TObject } from '@sinclair/typebox';
+export * from './call-tracker.ts';

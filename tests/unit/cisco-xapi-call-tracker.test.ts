@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallTracker, type CallRecord } from '../../drivers/cisco-xapi/call-tracker.ts';
+import { CallTracker, type CallRecord } from '../../src/sdk/call-tracker.ts';
 
 /** The shared call bookkeeping (used by cisco-xapi and poly-group). */
 

@@ -1,10 +1,10 @@
-import type { CallState, CallStatus, DeviceState } from '../../src/sdk/index.ts';
+import type { CallState, CallStatus, DeviceState } from '../core/capabilities.ts';
 
 /**
  * Codec-independent call bookkeeping: the `call` state field (CONTRACT §3) and a short `calls`
  * history, fed by whatever the codec reports about its calls (Cisco `*s Call n ...`, Poly `cs:`
  * lines). Pure apart from the injected clock, so both codec drivers share one set of rules.
- * (Poly imports it from here; it would sit well in src/sdk if a third codec driver appears.)
+ * Shared by the codec drivers that report calls line by line (cisco-xapi, poly-group).
  */
 
 export type CallDirection = 'outgoing' | 'incoming';
