@@ -17,8 +17,14 @@ export interface TestDaemon extends Daemon {
   close(): Promise<void>;
 }
 
-export async function startTestDaemon(yaml: string, options: DaemonOptions = {}): Promise<TestDaemon> {
+/**
+ * `$DIR` in the YAML is replaced by the daemon's temp directory; `files` are written there first
+ * (token files, password files).
+ */
+export async function startTestDaemon(yamlText: string, options: DaemonOptions = {}, files: Record<string, string> = {}): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'roomd-test-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  const yaml = yamlText.replaceAll('$DIR', dir);
   const configFile = join(dir, 'room.yaml');
   const withDb = yaml.includes('sessions:') ? yaml : `${yaml}\nsessions:\n  database: ${join(dir, 'sessions.db')}\n`;
   writeFileSync(configFile, withDb);
@@ -46,7 +52,8 @@ export async function startTestDaemon(yaml: string, options: DaemonOptions = {})
       }
       return { status: res.status, body: parsed as any, headers: res.headers };
     },
-    writeConfig(text: string) {
+    writeConfig(raw: string) {
+      const text = raw.replaceAll('$DIR', dir);
       writeFileSync(configFile, text.includes('sessions:') ? text : `${text}\nsessions:\n  database: ${join(dir, 'sessions.db')}\n`);
     },
     async close() {

@@ -52,6 +52,13 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
 
   // Mutating routes are rate limited per client (token, else address): a stuck script or a panel
   // gone wrong cannot flood the devices. Reads are cheap (served from the store) and not limited.
+  // (This hook must come before the plugin's own onRoute hook, which reads config.rateLimit.)
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((m) => m === 'POST' || m === 'PATCH' || m === 'PUT' || m === 'DELETE')) {
+      route.config = { ...(route.config as object), rateLimit: { max: http.rateLimitPerMinute, timeWindow: 60_000 } } as never;
+    }
+  });
   await app.register(rateLimit, {
     global: false,
     max: http.rateLimitPerMinute,
@@ -61,12 +68,6 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
       return auth ? createHash('sha256').update(auth).digest('hex').slice(0, 16) : request.ip;
     },
     errorResponseBuilder: (_request, context) => new RoomError('RateLimited', `too many requests: at most ${context.max} per minute; retry in ${context.after}`),
-  });
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.some((m) => m === 'POST' || m === 'PATCH' || m === 'PUT' || m === 'DELETE')) {
-      route.config = { ...(route.config as object), rateLimit: { max: http.rateLimitPerMinute, timeWindow: 60_000 } } as never;
-    }
   });
   // No CORS unless configured: the panel is served from the same origin.
   if (http.cors?.length) await app.register(cors, { origin: http.cors, methods: ['GET', 'POST', 'PATCH'] });

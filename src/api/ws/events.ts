@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { makeCommand } from '../../core/command.ts';
-import { toRoomError } from '../../core/errors.ts';
+import { RoomError, toRoomError } from '../../core/errors.ts';
+import '../rest/auth-hook.ts';
 import { commandPermission, allows, type Identity } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { snapshot } from '../snapshot.ts';
@@ -17,19 +18,19 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  */
 export function eventsRoute(ctx: ApiContext) {
   return async (app: FastifyInstance) => {
-    app.get<{ Querystring: { token?: string } }>('/api/v1/events', { websocket: true, schema: { hide: true } as never }, (socket, request) => {
-      let identity: Identity;
-      try {
+    app.get<{ Querystring: { token?: string } }>('/api/v1/events', {
+      websocket: true,
+      schema: { hide: true } as never,
+      // Authenticate before the upgrade, so a client without a valid token gets a plain 401/403.
+      preValidation: async (request) => {
         // Browsers cannot set headers on a WebSocket, so the token may come as ?token=.
         const header = request.headers.authorization ?? (request.query.token ? `Bearer ${request.query.token}` : undefined);
-        identity = ctx.auth.identify(header, request.socket.remoteAddress);
-        if (!allows(identity.role, 'read')) throw new Error('forbidden');
-      } catch (err) {
-        const error = toRoomError(err, 'Forbidden');
-        socket.send(JSON.stringify({ type: 'error', error: error.toJSON() }));
-        socket.close(error.code === 'Unauthorized' ? 4401 : 4403, error.message.slice(0, 100));
-        return;
-      }
+        const identity = ctx.auth.identify(header, request.socket.remoteAddress);
+        if (!allows(identity.role, 'read')) throw new RoomError('Forbidden', `the ${identity.role} role may not read events`);
+        request.identity = identity;
+      },
+    }, (socket, request) => {
+      const identity: Identity = request.identity!;
       const send = (message: unknown) => {
         if (socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {

@@ -1,0 +1,262 @@
+import type { IPublishPacket } from 'mqtt';
+import type { MqttConfig } from '../../config/schema.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { DeviceRecord } from '../../core/state-store.ts';
+import { allows, commandPermission } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { Coalescer } from './coalescer.ts';
+import { CommandHandler, type MqttResult } from './commands.ts';
+import type { BrokerSettings } from './connect-options.ts';
+import { MqttConnection, type ReconnectBackoff } from './connection.ts';
+import { deviceDiscovery, roomDiscovery, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
+import { RESERVED_LEVELS, Topics } from './topics.ts';
+
+/** Tuning knobs; the defaults suit production, tests shorten them. */
+export interface BridgeOptions {
+  /** At most one state publish per device (and for the meeting) per this many ms. Default 50. */
+  coalesceMs?: number;
+  /** Re-announce discovery this long (random in [min, max] ms) after Home Assistant says `online`. */
+  reannounceMs?: [number, number];
+  backoff?: ReconnectBackoff;
+  /** Messages that must not be lost (closed sessions, discovery removals) kept while the broker is away. */
+  maxQueued?: number;
+}
+
+/** The key the meeting uses in the state coalescer (device ids are never empty). */
+const MEETING = '';
+const ROOM = '';
+
+interface Queued {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/**
+ * The MQTT surface (CONTRACT §5): mirrors the store and the meeting to retained topics, turns `set`
+ * topics into commands, keeps Home Assistant discovery in step with the capability model, and
+ * survives the broker going away. Nothing here is ever awaited on a command's path.
+ */
+export class MqttBridge {
+  readonly topics: Topics;
+  private readonly conn: MqttConnection;
+  private readonly handler: CommandHandler;
+  private readonly states: Coalescer<string>;
+  private readonly discovery: DiscoveryOptions | undefined;
+  private readonly haStatusTopic: string | undefined;
+  /** Discovery topics announced per device id ('' = the room), with the payload last sent. */
+  private readonly announced = new Map<string, Map<string, string>>();
+  private readonly discoveryDirty = new Set<string>();
+  private readonly availability = new Map<string, boolean>();
+  private readonly queue: Queued[] = [];
+  private reannounceTimer: NodeJS.Timeout | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private readonly options: Required<BridgeOptions>;
+
+  constructor(
+    private readonly ctx: ApiContext,
+    config: MqttConfig,
+    settings: BrokerSettings,
+    options: BridgeOptions = {},
+  ) {
+    this.log = ctx.log.child({ module: 'mqtt' });
+    this.options = {
+      coalesceMs: options.coalesceMs ?? 50,
+      reannounceMs: options.reannounceMs ?? [1000, 3000],
+      backoff: options.backoff ?? { initialMs: 500, maxMs: 30_000 },
+      maxQueued: options.maxQueued ?? 500,
+    };
+    this.topics = new Topics(config.baseTopic, ctx.room.info.id);
+    if (config.homeAssistant.discovery) {
+      const role = config.role;
+      this.discovery = {
+        prefix: config.homeAssistant.prefix,
+        topics: this.topics,
+        room: { id: ctx.room.info.id, name: ctx.room.info.name },
+        sessions: !!ctx.sessions,
+        can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
+      };
+      this.haStatusTopic = `${config.homeAssistant.prefix}/status`;
+    }
+    this.handler = new CommandHandler(ctx, config.role, (result, route) => this.reply(result, route), this.log);
+    this.states = new Coalescer<string>(this.options.coalesceMs, (key) => (key === MEETING ? this.publishMeeting() : this.publishDevice(key)));
+    this.conn = new MqttConnection(
+      settings,
+      { topic: this.topics.status, payload: 'offline' },
+      { up: () => this.onUp(), message: (topic, payload, packet) => this.onMessage(topic, payload, packet) },
+      this.log,
+      this.options.backoff,
+    );
+  }
+
+  get connected(): boolean {
+    return this.conn.connected;
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.conn.protocolVersion;
+  }
+
+  start(): void {
+    for (const id of this.ctx.room.deviceIds()) {
+      if (RESERVED_LEVELS.has(id)) this.log.error({ device: id }, `device id '${id}' is a reserved MQTT topic level; rename it (its topics collide with the room's)`);
+    }
+    const { room, meeting } = this.ctx;
+    room.events.on('device', (change) => {
+      if (change.changed.includes('presets')) this.discoveryDirty.add(change.device);
+      this.states.touch(change.device);
+    }, this);
+    room.events.on('deviceAdded', (record) => {
+      this.discoveryDirty.add(record.id);
+      this.states.touch(record.id);
+    }, this);
+    room.events.on('deviceRemoved', (record) => this.removeDevice(record), this);
+    meeting.events.on('meeting', () => this.states.touch(MEETING), this);
+    meeting.events.on('session', (session) => {
+      this.send({ topic: this.topics.sessions, payload: JSON.stringify(session), retain: false });
+      this.publishReport();
+    }, this);
+    // The month rolls over without any session closing: refresh the figures hourly.
+    this.reportTimer = setInterval(() => this.publishReport(), 3_600_000);
+    this.reportTimer.unref?.();
+    this.ctx.health.register('mqtt', () => {
+      const detail = this.conn.detail;
+      return { ok: this.conn.connected, ...(detail ? { detail } : {}) };
+    });
+    this.conn.start();
+  }
+
+  async stop(): Promise<void> {
+    this.ctx.room.events.removeOwner(this);
+    this.ctx.meeting.events.removeOwner(this);
+    this.states.clear();
+    clearInterval(this.reportTimer);
+    clearTimeout(this.reannounceTimer);
+    await this.conn.stop();
+  }
+
+  /** Every (re)connect: subscribe, then republish everything retained (the broker may have lost it). */
+  private onUp(): void {
+    this.conn.subscribe([...this.topics.subscriptions, ...(this.haStatusTopic ? [this.haStatusTopic] : [])]);
+    this.conn.publish(this.topics.status, 'online', { retain: true, qos: 1 });
+    this.availability.clear();
+    for (const id of this.ctx.room.deviceIds()) this.publishDevice(id);
+    this.publishMeeting();
+    this.publishReport();
+    this.announceAll(true);
+    const queued = this.queue.splice(0);
+    for (const q of queued) this.send(q);
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (topic === this.haStatusTopic) {
+      // A retained `online` arrives on every subscribe: only a live birth message means HA restarted.
+      if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
+      return;
+    }
+    const incoming = this.topics.parse(topic);
+    if (incoming) this.handler.handle(incoming, payload, packet);
+  }
+
+  private publishDevice(id: string): void {
+    const record = this.ctx.room.store.get(id);
+    if (!record) return;
+    this.conn.publish(this.topics.deviceState(id), JSON.stringify(record), { retain: true, qos: 1 });
+    if (this.availability.get(id) !== record.online && this.conn.publish(this.topics.deviceAvailability(id), record.online ? 'online' : 'offline', { retain: true, qos: 1 })) {
+      this.availability.set(id, record.online);
+    }
+    if (this.discoveryDirty.delete(id)) this.announceDevice(id, false);
+  }
+
+  private publishMeeting(): void {
+    this.conn.publish(this.topics.meetingState, JSON.stringify(this.ctx.meeting.current), { retain: true, qos: 1 });
+  }
+
+  /** This month's figures, for the HA report sensors and anyone else. */
+  private publishReport(): void {
+    if (!this.ctx.sessions || !this.conn.connected) return;
+    try {
+      const now = new Date();
+      const from = new Date(now.getFullYear(), now.getMonth(), 1);
+      const r = this.ctx.sessions.report({ from });
+      const month = `${from.getFullYear()}-${String(from.getMonth() + 1).padStart(2, '0')}`;
+      const body = { month, from: from.toISOString(), sessions: r.sessions, interrupted: r.interrupted, minutes: r.minutes, kmAvoided: r.kmAvoided, co2Kg: r.co2Kg };
+      this.conn.publish(this.topics.report, JSON.stringify(body), { retain: true, qos: 1 });
+    } catch (err) {
+      this.log.warn({ err }, 'could not compute the monthly report for MQTT');
+    }
+  }
+
+  private scheduleReannounce(): void {
+    if (this.reannounceTimer || !this.discovery) return;
+    const [min, max] = this.options.reannounceMs;
+    this.reannounceTimer = setTimeout(() => {
+      this.reannounceTimer = undefined;
+      this.log.info('Home Assistant came online: re-announcing discovery');
+      this.announceAll(true);
+    }, min + Math.random() * (max - min));
+    this.reannounceTimer.unref?.();
+  }
+
+  private announceAll(force: boolean): void {
+    if (!this.discovery) return;
+    this.announce(ROOM, roomDiscovery(this.discovery), force);
+    for (const id of this.ctx.room.deviceIds()) this.announceDevice(id, force);
+  }
+
+  private announceDevice(id: string, force: boolean): void {
+    if (!this.discovery) return;
+    const record = this.ctx.room.store.get(id);
+    if (!record) return;
+    this.announce(id, deviceDiscovery(this.discovery, record, this.ctx.room.runtime(id)?.module.manifest), force);
+  }
+
+  /** Publishes changed (or, forced, all) discovery configs and clears the ones that no longer exist. */
+  private announce(owner: string, messages: DiscoveryMessage[], force: boolean): void {
+    if (!this.conn.connected) return; // all of it goes out again on the next connect
+    const previous = this.announced.get(owner) ?? new Map<string, string>();
+    const next = new Map<string, string>();
+    for (const { topic, config } of messages) {
+      const json = JSON.stringify(config);
+      next.set(topic, json);
+      if (force || previous.get(topic) !== json) this.conn.publish(topic, json, { retain: true, qos: 1 });
+    }
+    for (const topic of previous.keys()) if (!next.has(topic)) this.send({ topic, payload: '', retain: true });
+    this.announced.set(owner, next);
+  }
+
+  /** A device left (config reload): clear its retained state and its Home Assistant entities. */
+  private removeDevice(record: DeviceRecord): void {
+    const id = record.id;
+    this.states.cancel(id);
+    this.discoveryDirty.delete(id);
+    this.availability.delete(id);
+    const topics = new Set([this.topics.deviceState(id), this.topics.deviceAvailability(id), ...(this.announced.get(id)?.keys() ?? [])]);
+    this.announced.delete(id);
+    // Also what it would have announced (it may have been removed before this connection announced it).
+    if (this.discovery) for (const m of deviceDiscovery(this.discovery, record, undefined)) topics.add(m.topic);
+    for (const topic of topics) this.send({ topic, payload: '', retain: true });
+  }
+
+  /** Publishes now, or keeps the message (bounded) for the next connect. */
+  private send(message: Queued): void {
+    if (this.conn.publish(message.topic, message.payload, { retain: message.retain, qos: 1 })) return;
+    this.queue.push(message);
+    if (this.queue.length > this.options.maxQueued) {
+      const dropped = this.queue.shift();
+      this.log.warn({ topic: dropped?.topic }, 'MQTT offline queue full: dropped the oldest message');
+    }
+  }
+
+  private reply(result: MqttResult, route: { responseTopic?: string; correlationData?: Buffer }): void {
+    const payload = JSON.stringify(result);
+    const properties = route.correlationData ? { correlationData: route.correlationData } : undefined;
+    // Results are answers to live requests: dropped (not queued) while the broker is away.
+    this.conn.publish(this.topics.result, payload, { qos: 1, ...(properties ? { properties } : {}) });
+    if (route.responseTopic && !/[+#]/.test(route.responseTopic)) {
+      this.conn.publish(route.responseTopic, payload, { qos: 1, ...(properties ? { properties } : {}) });
+    }
+    if (!result.ok) this.log.info({ device: result.device, command: result.command, error: result.error }, 'MQTT command refused');
+  }
+}

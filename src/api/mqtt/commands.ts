@@ -1,0 +1,121 @@
+import type { IPublishPacket } from 'mqtt';
+import type { Role } from '../../config/schema.ts';
+import { assertMatches, makeCommand, type CommandSource } from '../../core/command.ts';
+import { RoomError, toRoomError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { allows, commandPermission } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { EndBody, StartBody } from '../rest/meeting-routes.ts';
+import {
+  meetingWord,
+  parseCapabilitySet,
+  parseDeviceSet,
+  parseJsonObject,
+  parseMeetingBody,
+  payloadText,
+  requestIdOf,
+  type CommandRequest,
+  type MeetingRequest,
+  type RequestId,
+} from './payloads.ts';
+import type { IncomingTopic } from './topics.ts';
+
+/** What `B/result` carries for each command received. */
+export interface MqttResult {
+  id?: RequestId;
+  ok: boolean;
+  device?: string;
+  command?: string;
+  error?: { code: string; message: string };
+  state?: unknown;
+  session?: unknown;
+  steps?: unknown;
+}
+
+/** Where a result goes: `B/result`, and with MQTT 5 the request's response topic and correlation data. */
+export type ReplyFn = (result: MqttResult, request: { responseTopic?: string; correlationData?: Buffer }) => void;
+
+/**
+ * Turns MQTT messages on `set` topics into commands on the room's command bus, with the same role
+ * rules as REST. Never awaited by the MQTT client: a slow device never holds up the next message.
+ * Every message gets exactly one result, and nothing it contains can throw out of here.
+ */
+export class CommandHandler {
+  private readonly source: CommandSource;
+
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly role: Role,
+    private readonly reply: ReplyFn,
+    private readonly log: Logger,
+  ) {
+    this.source = { surface: 'mqtt', identity: 'mqtt', role };
+  }
+
+  handle(incoming: IncomingTopic, payload: Buffer, packet: Pick<IPublishPacket, 'properties'>): void {
+    const props = packet.properties;
+    const route = {
+      ...(typeof props?.responseTopic === 'string' ? { responseTopic: props.responseTopic } : {}),
+      ...(props?.correlationData ? { correlationData: Buffer.from(props.correlationData) } : {}),
+    };
+    let id: RequestId | undefined;
+    let device: string | undefined;
+    let command: string | undefined;
+    const fail = (err: unknown) => {
+      const error = toRoomError(err);
+      if (error.code === 'Internal') this.log.error({ err }, 'MQTT command failed unexpectedly');
+      this.reply(
+        { ...(id !== undefined ? { id } : {}), ok: false, ...(device ? { device } : {}), ...(command ? { command } : {}), error: { code: error.code, message: error.message } },
+        route,
+      );
+    };
+    try {
+      const text = payloadText(payload);
+      if (incoming.kind === 'meeting') {
+        let request = meetingWord(text);
+        if (!request) {
+          const body = parseJsonObject(text, 'meeting/set');
+          id = requestIdOf(body);
+          request = parseMeetingBody(body);
+        }
+        command = `meeting.${request.action}`;
+        this.runMeeting(request, id).then((result) => this.reply(result, route), fail);
+        return;
+      }
+      device = incoming.device;
+      let request: CommandRequest;
+      if (incoming.kind === 'device') {
+        const body = parseJsonObject(text, `${incoming.device}/set`);
+        id = requestIdOf(body);
+        request = parseDeviceSet(body);
+      } else {
+        request = parseCapabilitySet(incoming.capability, text);
+      }
+      command = request.command;
+      this.runCommand(incoming.device, request, id).then((result) => this.reply(result, route), fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  private async runCommand(device: string, request: CommandRequest, id: RequestId | undefined): Promise<MqttResult> {
+    if (!allows(this.role, commandPermission(request.command))) {
+      throw new RoomError('Forbidden', `the ${this.role} role may not send ${request.command} (set mqtt.role)`);
+    }
+    const { state } = await this.ctx.room.execute(makeCommand(device, request.command, request.args, this.source));
+    return { ...(id !== undefined ? { id } : {}), ok: true, device, command: request.command, state };
+  }
+
+  private async runMeeting(request: MeetingRequest, id: RequestId | undefined): Promise<MqttResult> {
+    if (!allows(this.role, 'meeting')) throw new RoomError('Forbidden', `the ${this.role} role may not start or end meetings`);
+    const base = { ...(id !== undefined ? { id } : {}), ok: true, command: `meeting.${request.action}` };
+    if (request.action === 'start') {
+      assertMatches(StartBody, request.body, 'body');
+      const { session, steps } = await this.ctx.meeting.start(request.body as never, this.source);
+      return { ...base, session, steps };
+    }
+    assertMatches(EndBody, request.body, 'body');
+    const { session, steps } = await this.ctx.meeting.end(request.body as never, this.source);
+    return { ...base, ...(session ? { session } : {}), steps };
+  }
+}

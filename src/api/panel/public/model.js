@@ -1,0 +1,153 @@
+/**
+ * The panel's pure logic: what a device is called, how a scene is going, what to tell a visitor
+ * when something failed. No DOM here, so it can be reasoned about (and tested) on its own.
+ */
+
+/** What a device is to a visitor, from its capabilities (a codec also has power, so order matters). */
+export function deviceKind(device) {
+  const caps = device?.capabilities ?? [];
+  if (caps.includes('call')) return 'codec';
+  if (caps.includes('ptz')) return 'camera';
+  if (caps.includes('micMute')) return 'mics';
+  if (caps.includes('power') || caps.includes('input')) return 'display';
+  if (caps.includes('volume')) return 'audio';
+  return 'other';
+}
+
+/**
+ * A friendly name for every device: "Écran", "Caméra"... When two devices share a kind, the
+ * configured `name` tells them apart (else a number), and such a device is "named".
+ * Returns id -> { kind, label, named }.
+ */
+export function deviceLabels(devices, t) {
+  const list = Object.values(devices ?? {});
+  const byKind = new Map();
+  for (const d of list) {
+    const kind = deviceKind(d);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), d]);
+  }
+  const labels = {};
+  for (const [kind, group] of byKind) {
+    const base = t(`kind.${kind}`);
+    const unnamed = group.filter((d) => !d.name);
+    group.forEach((d) => {
+      if (group.length === 1 && kind !== 'other') labels[d.id] = { kind, label: base, named: false };
+      else if (d.name) labels[d.id] = { kind, label: d.name, named: true };
+      else if (unnamed.length === 1 && kind !== 'other') labels[d.id] = { kind, label: base, named: false };
+      else labels[d.id] = { kind, label: kind === 'other' ? d.id : `${base} ${unnamed.indexOf(d) + 1}`, named: true };
+    });
+  }
+  return labels;
+}
+
+const RANK = { failed: 5, skipped: 4, running: 3, pending: 2, ok: 1 };
+
+/**
+ * Scene steps grouped by device, in the order devices first appear: one row per device with the
+ * worst status among its steps ("running" while any step runs, "ok" only when all are ok).
+ */
+export function progressRows(steps) {
+  const rows = new Map();
+  for (const step of steps ?? []) {
+    const row = rows.get(step.device) ?? { device: step.device, statuses: [], error: undefined, ms: 0 };
+    row.statuses.push(step.status);
+    if (!row.error && step.error) row.error = step.error;
+    row.ms += step.ms ?? 0;
+    rows.set(step.device, row);
+  }
+  return [...rows.values()].map((row) => {
+    let status = 'ok';
+    if (row.statuses.some((s) => s === 'failed')) status = 'failed';
+    else if (row.statuses.some((s) => s === 'skipped')) status = 'skipped';
+    else if (row.statuses.some((s) => s === 'running')) status = 'running';
+    else if (row.statuses.some((s) => s === 'pending')) status = row.statuses.some((s) => s === 'ok') ? 'running' : 'pending';
+    return { device: row.device, status, error: row.error, ms: row.ms };
+  });
+}
+
+/** True while a row is settled badly. */
+export function isFailure(status) {
+  return status === 'failed' || status === 'skipped';
+}
+
+/** Worst-first ordering helper for summaries. */
+export function statusRank(status) {
+  return RANK[status] ?? 0;
+}
+
+/** Did the device stay silent (offline, timeout), or did it answer with an error? */
+function silent(error) {
+  return !error || error.code === 'DeviceOffline' || error.code === 'DeviceTimeout' || error.code === 'UnknownDevice';
+}
+
+/**
+ * One sentence per failed device, in words a visitor understands, with the help line:
+ * "L’écran ne répond pas — appelez le 04 67 00 00 00".
+ */
+export function explainFailures(steps, devices, helpLine, t) {
+  const labels = deviceLabels(devices, t);
+  return progressRows(steps)
+    .filter((row) => isFailure(row.status))
+    .map((row) => {
+      const info = labels[row.device] ?? { kind: 'other', label: row.device, named: true };
+      const mode = silent(row.error) ? 'silent' : 'error';
+      const what = info.named ? t(`fail.${mode}.named`, { name: info.label }) : t(`fail.${mode}.${info.kind}`);
+      return { device: row.device, text: helpLine ? t('fail.help', { what, helpLine }) : t('fail.noHelp', { what }) };
+    });
+}
+
+/** The first device with a capability, preferring one that is online. */
+export function pickDevice(devices, capability) {
+  const list = Object.values(devices ?? {}).filter((d) => d.capabilities?.includes(capability));
+  return list.find((d) => d.online) ?? list[0];
+}
+
+/** Where the room's sound is turned up and down: the codec if it has volume, else the display. */
+export function pickVolumeDevice(devices) {
+  const list = Object.values(devices ?? {}).filter((d) => d.capabilities?.includes('volume'));
+  const rank = (d) => (d.online ? 0 : 10) + (d.capabilities.includes('call') ? 0 : 1);
+  return list.sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/**
+ * The microphones as one control: every device with `micMute`. `muted` is true when all online
+ * ones are muted, false when none is, 'mixed' otherwise, null when unknown or all offline.
+ */
+export function micSummary(devices) {
+  const all = Object.values(devices ?? {}).filter((d) => d.capabilities?.includes('micMute'));
+  const online = all.filter((d) => d.online);
+  const values = online.map((d) => d.state?.micMuted);
+  let muted = null;
+  if (online.length && values.every((v) => v === true)) muted = true;
+  else if (online.length && values.every((v) => v === false)) muted = false;
+  else if (values.some((v) => v === true)) muted = 'mixed';
+  return { devices: all, online, muted };
+}
+
+/** "4:05" or "1:02:09" from milliseconds. */
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** The directory entry for a number, if the call's remote is one of ours. */
+export function directoryName(directory, number) {
+  if (!number) return undefined;
+  return (directory ?? []).find((e) => e.number === number)?.name;
+}
+
+/** `avoidedTravel` for the end request from per-site counts (sites with nobody are left out). */
+export function travelFromCounts(counts) {
+  return Object.entries(counts ?? {})
+    .filter(([, people]) => people > 0)
+    .map(([site, people]) => ({ site, people }));
+}
+
+/** Exponential backoff with jitter for reconnects: 0.5 s, 1 s, 2 s… capped. */
+export function backoffDelay(attempt, { baseMs = 500, maxMs = 4000, random = Math.random } = {}) {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
+  return Math.round(exp * (0.75 + random() * 0.25));
+}
