@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
@@ -105,6 +105,15 @@ export async function parseConfig(text: string, file: string, registry = new Dri
   }
   checkScenes(config, drivers, problems);
   resolveSecrets(config, problems, baseDir);
+  // Under systemd (StateDirectory=roomd) the default database lives in /var/lib/roomd.
+  const rawSessions = (raw as { sessions?: { database?: unknown } }).sessions;
+  if (rawSessions?.database === undefined && process.env.STATE_DIRECTORY && config.sessions) {
+    config.sessions.database = join(process.env.STATE_DIRECTORY.split(':')[0]!, 'sessions.db');
+  }
+  // Paths in the file are relative to the file, wherever roomd was started from.
+  if (config.sessions?.database && config.sessions.database !== ':memory:') {
+    config.sessions.database = resolveMaybeRelative(config.sessions.database, baseDir, true);
+  }
   if (problems.list.length) throw new ConfigError(problems.list);
   return { file, config, drivers };
 }
