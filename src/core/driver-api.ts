@@ -77,11 +77,32 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
+/** What a technician asks discovery to look at. Discovery is bounded in time and never scans. */
+export interface DiscoverParams {
+  timeoutMs: number;
+  /** Serial ports to probe (only these; nothing is enumerated). */
+  serialPorts: string[];
+  /** WS-Discovery target: the link-local multicast group, or a loopback address in tests. */
+  wsDiscovery: { address: string; port: number };
+  log: Logger;
+}
+
+/** A device found by discovery, with a config snippet ready to paste under `devices:`. */
+export interface DiscoveredDevice {
+  driver: string;
+  /** Where it was found: an IP address, a serial port. */
+  address: string;
+  description: string;
+  configSnippet: string;
+}
+
 export interface DriverModule<O extends TObject = TObject> {
   manifest: DriverManifest<O>;
   create(ctx: DriverContext<Static<O>>): DeviceDriver;
   /** Starts the bundled simulator; `options` come from the `sim` transport config. */
   startSimulator?(options: Record<string, unknown>, deviceOptions: Static<O>): Promise<SimulatorHandle>;
+  /** Finds devices of this kind for technicians (`roomctl discover`). */
+  discover?(params: DiscoverParams): Promise<DiscoveredDevice[]>;
 }
 
 /** Identity helper that keeps the options type flowing from the schema into `create`. */

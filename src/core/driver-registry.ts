@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CAPABILITY_NAMES } from './capabilities.ts';
@@ -47,6 +47,14 @@ export class DriverRegistry {
   private readonly cache = new Map<string, DriverModule>();
 
   constructor(private readonly dir: string = BUNDLED_DRIVERS_DIR) {}
+
+  /** Names of the drivers present in the folder. */
+  names(): string[] {
+    return readdirSync(this.dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(this.dir, d.name, 'index.ts')))
+      .map((d) => d.name)
+      .sort();
+  }
 
   async load(name: string): Promise<DriverModule> {
     const cached = this.cache.get(name);

@@ -1,12 +1,57 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { assertMatches } from '../../core/command.ts';
+import { DriverRegistry } from '../../core/driver-registry.ts';
+import type { DiscoveredDevice } from '../../core/driver-api.ts';
 import { ConfigError, formatProblem } from '../../config/problems.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize } from './auth-hook.ts';
 
 /** Technician operations. `POST /api/v1/config/reload` validates first: a bad file changes nothing. */
-export function adminRoutes(ctx: ApiContext) {
+const DiscoverBody = Type.Object(
+  {
+    drivers: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+$' }), { maxItems: 20 })),
+    serialPorts: Type.Optional(Type.Array(Type.String({ pattern: '^/dev/[A-Za-z0-9._/-]+$|^/tmp/[A-Za-z0-9._/-]+$' }), { maxItems: 16 })),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 10_000 })),
+    // Only the WS-Discovery multicast group, or loopback (tests): discovery never sends anywhere else.
+    wsDiscoveryAddress: Type.Optional(Type.Union([Type.Literal('239.255.255.250'), Type.String({ pattern: '^127\\.\\d+\\.\\d+\\.\\d+$' })])),
+    wsDiscoveryPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+
+export function adminRoutes(ctx: ApiContext, registry = new DriverRegistry()) {
   return async (app: FastifyInstance) => {
+    app.post('/api/v1/discover', {
+      attachValidation: true,
+      schema: { tags: ['admin'], summary: 'Find cameras: ONVIF by WS-Discovery, VISCA on the serial ports given (technician)', body: DiscoverBody },
+    }, async (request) => {
+      authorize(ctx, request, 'admin');
+      const body = (request.body ?? {}) as { drivers?: string[]; serialPorts?: string[]; timeoutMs?: number; wsDiscoveryAddress?: string; wsDiscoveryPort?: number };
+      assertMatches(DiscoverBody, body, 'body');
+      const names = body.drivers ?? registry.names();
+      const params = {
+        timeoutMs: body.timeoutMs ?? 3000,
+        serialPorts: body.serialPorts ?? [],
+        wsDiscovery: { address: body.wsDiscoveryAddress ?? '239.255.255.250', port: body.wsDiscoveryPort ?? 3702 },
+        log: ctx.log,
+      };
+      const found: DiscoveredDevice[] = [];
+      const errors: Array<{ driver: string; message: string }> = [];
+      await Promise.all(
+        names.map(async (name) => {
+          try {
+            const mod = await registry.load(name);
+            if (mod.discover) found.push(...(await mod.discover(params)));
+          } catch (err) {
+            errors.push({ driver: name, message: (err as Error).message });
+          }
+        }),
+      );
+      return { devices: found, errors };
+    });
+
     app.post('/api/v1/config/reload', { schema: { tags: ['admin'], summary: 'Re-read the config file (technician)' } }, async (request) => {
       authorize(ctx, request, 'admin');
       if (!ctx.reload) throw new RoomError('Unsupported', 'reload is not available');
