@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** A real mosquitto on 127.0.0.1, with its own temp config directory. */
@@ -23,6 +23,8 @@ export interface MosquittoOptions {
   users?: Record<string, string>;
   /** Contents of an acl_file. */
   acl?: string;
+  /** PEM files for a TLS listener (the URL becomes mqtts://). */
+  tls?: { cafile: string; certfile: string; keyfile: string };
 }
 
 /** A free TCP port on 127.0.0.1 (mosquitto cannot listen on port 0 and report it). */
@@ -57,7 +59,9 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'roomd-mosquitto-'));
   const port = await freePort();
-  const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice'];
+  // Run as ourselves: as root, mosquitto would otherwise drop to user 'mosquitto', which cannot read our temp dir.
+  const lines = [`user ${userInfo().username}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', `listener ${port} 127.0.0.1`];
+  if (options.tls) lines.push(`cafile ${options.tls.cafile}`, `certfile ${options.tls.certfile}`, `keyfile ${options.tls.keyfile}`);
   if (options.users) {
     const file = join(dir, 'passwd');
     let first = true;
@@ -96,10 +100,16 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     await exited;
     clearTimeout(timer);
   };
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     dir,
     start,
     stop,
@@ -109,4 +119,17 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     },
     output: () => log,
   };
+}
+
+/**
+ * A throw-away CA and a server certificate for 127.0.0.1 (openssl), for TLS tests. Returns the
+ * paths of ca.crt, server.crt and server.key in `dir`.
+ */
+export function makeTestCertificates(dir: string): { cafile: string; certfile: string; keyfile: string } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=roomd test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+  return { cafile: join(dir, 'ca.crt'), certfile: join(dir, 'server.crt'), keyfile: join(dir, 'server.key') };
 }

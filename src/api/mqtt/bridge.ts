@@ -254,7 +254,8 @@ export class MqttBridge {
     const properties = route.correlationData ? { correlationData: route.correlationData } : undefined;
     // Results are answers to live requests: dropped (not queued) while the broker is away.
     this.conn.publish(this.topics.result, payload, { qos: 1, ...(properties ? { properties } : {}) });
-    if (route.responseTopic && !/[+#]/.test(route.responseTopic)) {
+    // Never answer into a wildcard or one of our own command topics (that would feed a result back in as a command).
+    if (route.responseTopic && !/[+#]/.test(route.responseTopic) && !this.topics.parse(route.responseTopic)) {
       this.conn.publish(route.responseTopic, payload, { qos: 1, ...(properties ? { properties } : {}) });
     }
     if (!result.ok) this.log.info({ device: result.device, command: result.command, error: result.error }, 'MQTT command refused');

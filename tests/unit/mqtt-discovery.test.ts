@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { CAPABILITY_NAMES, initialState, type CapabilityName } from '../../src/core/capabilities.ts';
+import type { DeviceRecord } from '../../src/core/state-store.ts';
+import { allows, commandPermission } from '../../src/api/auth.ts';
+import { deviceDiscovery, roomDiscovery, slug, type DiscoveryOptions } from '../../src/api/mqtt/discovery.ts';
+import { Topics } from '../../src/api/mqtt/topics.ts';
+import { DISCOVERY_TOPIC, schemaProblems } from './mqtt-ha-schema.ts';
+
+const topics = new Topics('roomd', 'st-pons');
+const options: DiscoveryOptions = { prefix: 'homeassistant', topics, room: { id: 'st-pons', name: 'Salle St-Pons' }, sessions: true };
+
+function record(id: string, capabilities: CapabilityName[], state: Record<string, unknown> = {}): DeviceRecord {
+  return { id, driver: 'test', online: true, capabilities, feedback: {}, state: { ...initialState(capabilities), ...state } };
+}
+
+const camera = record('camera', ['power', 'ptz', 'raw'], { presets: { '1': 'Salle entière', '2': 'Pupitre' } });
+const codec = record('codec', ['power', 'volume', 'call', 'micMute']);
+const display = record('display', ['power', 'input', 'volume']);
+const manifest = { title: 'Sony VISCA PTZ camera', manufacturer: 'Sony', model: 'SRG-300H' };
+
+const all = [
+  ...roomDiscovery(options),
+  ...deviceDiscovery(options, camera, manifest),
+  ...deviceDiscovery(options, codec, undefined),
+  ...deviceDiscovery(options, display, { title: 'Samsung display over MDC', manufacturer: 'Samsung' }),
+];
+const byTopic = (t: string) => all.find((m) => m.topic === t)!.config;
+
+describe('MQTT discovery against Home Assistant\'s documented schema', () => {
+  it.each(all.map((m) => [m.topic, m] as const))('%s is valid', (_topic, message) => {
+    expect(schemaProblems(message.topic, message.config)).toEqual([]);
+  });
+
+  it('the schema check itself catches a missing command_topic, an unknown key and a bad availability item', () => {
+    expect(schemaProblems('homeassistant/switch/n/o/config', { unique_id: 'x', stat_t: 'a', availability: [{ t: 'a' }] })).toEqual([
+      'switch: missing required command_topic',
+      'switch: unknown key stat_t',
+      'availability item without topic',
+      'availability item: unknown key t',
+    ]);
+    expect(schemaProblems('homeassistant/light/n/o/config', {})[0]).toMatch(/does not match/);
+  });
+
+  it('uses <prefix>/<component>/roomd_<room>/<object_id>/config, retained ids unique and stable', () => {
+    for (const m of all) expect(m.topic).toMatch(DISCOVERY_TOPIC);
+    expect(new Set(all.map((m) => m.topic)).size).toBe(all.length);
+    const uniqueIds = all.map((m) => m.config.unique_id);
+    expect(new Set(uniqueIds).size).toBe(all.length);
+    expect(all.map((m) => m.topic)).toContain('homeassistant/switch/roomd_st-pons/camera_power/config');
+  });
+
+  it('maps power to a switch on B/DEVICE/power/set reading state.power', () => {
+    const c = byTopic('homeassistant/switch/roomd_st-pons/display_power/config');
+    expect(c).toMatchObject({
+      name: 'Power',
+      unique_id: 'roomd_st-pons_display_power',
+      object_id: 'roomd_st_pons_display_power',
+      default_entity_id: 'switch.roomd_st_pons_display_power',
+      state_topic: 'roomd/st-pons/display/state',
+      command_topic: 'roomd/st-pons/display/power/set',
+      payload_on: 'ON',
+      payload_off: 'OFF',
+      availability_mode: 'all',
+      availability: [
+        { topic: 'roomd/st-pons/status', payload_available: 'online', payload_not_available: 'offline' },
+        { topic: 'roomd/st-pons/display/availability', payload_available: 'online', payload_not_available: 'offline' },
+      ],
+    });
+    expect(c.value_template).toContain('value_json.state.power');
+  });
+
+  it('maps volume to a 0-100 number and a mute switch, micMute to a switch', () => {
+    expect(byTopic('homeassistant/number/roomd_st-pons/codec_volume/config')).toMatchObject({
+      command_topic: 'roomd/st-pons/codec/volume/set', min: 0, max: 100, step: 1, mode: 'slider', unit_of_measurement: '%',
+    });
+    expect(byTopic('homeassistant/switch/roomd_st-pons/codec_mute/config')).toMatchObject({ command_topic: 'roomd/st-pons/codec/volume/set', payload_on: 'MUTE', payload_off: 'UNMUTE' });
+    expect(byTopic('homeassistant/switch/roomd_st-pons/codec_mic_mute/config')).toMatchObject({ command_topic: 'roomd/st-pons/codec/micMute/set', payload_on: 'ON', payload_off: 'OFF' });
+  });
+
+  it('gives one button per named PTZ preset (payload = its number) plus home; raw yields nothing', () => {
+    const buttons = all.filter((m) => m.topic.includes('/button/roomd_st-pons/camera_'));
+    expect(buttons.map((b) => [b.config.name, b.config.payload_press])).toEqual([
+      ['Preset Salle entière', '1'],
+      ['Preset Pupitre', '2'],
+      ['Home position', 'HOME'],
+    ]);
+    expect(buttons[0]!.config.command_topic).toBe('roomd/st-pons/camera/ptz/set');
+    expect(all.some((m) => m.topic.includes('raw'))).toBe(false);
+  });
+
+  it('maps call status to an enum sensor whose options are the capability model\'s statuses, plus hang up', () => {
+    expect(byTopic('homeassistant/sensor/roomd_st-pons/codec_call/config')).toMatchObject({
+      device_class: 'enum',
+      options: ['idle', 'dialing', 'ringing', 'incoming', 'connected', 'disconnecting'],
+      value_template: '{{ value_json.state.call.status }}',
+    });
+    expect(byTopic('homeassistant/button/roomd_st-pons/codec_hangup/config')).toMatchObject({ payload_press: 'HANGUP' });
+  });
+
+  it('puts each roomd device in its own HA device, via the room device, with the manifest\'s maker and model', () => {
+    expect(byTopic('homeassistant/switch/roomd_st-pons/camera_power/config').device).toEqual({
+      identifiers: ['roomd_st-pons_camera'],
+      name: 'camera',
+      manufacturer: 'Sony',
+      model: 'SRG-300H',
+      via_device: 'roomd_st-pons',
+      suggested_area: 'Salle St-Pons',
+    });
+    expect(byTopic('homeassistant/number/roomd_st-pons/display_volume/config').device).toMatchObject({ manufacturer: 'Samsung', model: 'Samsung display over MDC' });
+    expect(byTopic('homeassistant/switch/roomd_st-pons/meeting/config').device).toMatchObject({ identifiers: ['roomd_st-pons'], name: 'Salle St-Pons' });
+  });
+
+  it('gives the room a meeting switch, start/end buttons and this month\'s session sensors', () => {
+    expect(byTopic('homeassistant/switch/roomd_st-pons/meeting/config')).toMatchObject({
+      state_topic: 'roomd/st-pons/meeting/state', command_topic: 'roomd/st-pons/meeting/set', payload_on: 'start', payload_off: 'end',
+      availability: [{ topic: 'roomd/st-pons/status' }],
+    });
+    expect(byTopic('homeassistant/button/roomd_st-pons/meeting_start/config')).toMatchObject({ command_topic: 'roomd/st-pons/meeting/set', payload_press: 'start' });
+    expect(byTopic('homeassistant/button/roomd_st-pons/meeting_end/config')).toMatchObject({ payload_press: 'end' });
+    expect(byTopic('homeassistant/sensor/roomd_st-pons/km_month/config')).toMatchObject({ state_topic: 'roomd/st-pons/report/month', unit_of_measurement: 'km', device_class: 'distance', state_class: 'total' });
+    expect(byTopic('homeassistant/sensor/roomd_st-pons/co2_month/config')).toMatchObject({ unit_of_measurement: 'kg', value_template: '{{ value_json.co2Kg }}' });
+    expect(byTopic('homeassistant/sensor/roomd_st-pons/meetings_month/config')).toMatchObject({ value_template: '{{ value_json.sessions }}' });
+    expect(roomDiscovery({ ...options, sessions: false }).some((m) => m.topic.includes('_month'))).toBe(false);
+  });
+
+  it('offers no control the bridge\'s role would refuse: read-only sensors stand in', () => {
+    const can = (role: 'panel' | 'readonly') => (command: string) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command));
+    const panel = deviceDiscovery({ ...options, can: can('panel') }, codec, undefined).map((m) => m.topic);
+    expect(panel).toContain('homeassistant/sensor/roomd_st-pons/codec_power/config'); // powerOn is technician-only
+    expect(panel).toContain('homeassistant/number/roomd_st-pons/codec_volume/config');
+    const readonly = [...deviceDiscovery({ ...options, can: can('readonly') }, codec, undefined), ...roomDiscovery({ ...options, can: can('readonly') })];
+    expect(readonly.every((m) => m.config.command_topic === undefined)).toBe(true);
+    for (const m of readonly) expect(schemaProblems(m.topic, m.config)).toEqual([]);
+  });
+
+  it('derives entities for every capability from one function each (no device table)', () => {
+    const everything = record('x', CAPABILITY_NAMES.filter((c) => c !== 'raw'), { presets: { '3': 'Tableau' } });
+    const keys = deviceDiscovery(options, everything, undefined).map((m) => m.topic.split('/')[3]);
+    expect(keys).toEqual(['x_power', 'x_input', 'x_volume', 'x_mute', 'x_preset_3', 'x_home', 'x_call', 'x_hangup', 'x_mic_mute']);
+  });
+
+  it('slugs ids into valid entity ids', () => {
+    expect(slug('roomd_st-pons_cam-')).toBe('roomd_st_pons_cam');
+    expect(slug('A--b__c')).toBe('a_b_c');
+  });
+});

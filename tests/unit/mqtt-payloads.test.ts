@@ -1,0 +1,222 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
+import { RoomError } from '../../src/core/errors.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import { Coalescer } from '../../src/api/mqtt/coalescer.ts';
+import { CommandHandler, type MqttResult } from '../../src/api/mqtt/commands.ts';
+import {
+  MAX_PAYLOAD_BYTES,
+  meetingWord,
+  parseCapabilitySet,
+  parseDeviceSet,
+  parseJsonObject,
+  parseMeetingBody,
+  payloadText,
+  requestIdOf,
+} from '../../src/api/mqtt/payloads.ts';
+import { Topics } from '../../src/api/mqtt/topics.ts';
+import type { ApiContext } from '../../src/api/context.ts';
+
+const topics = new Topics('roomd/', 'st-pons');
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err instanceof RoomError ? err.code : `not a RoomError: ${String(err)}`;
+  }
+}
+
+describe('MQTT topics', () => {
+  it.each([
+    ['roomd/st-pons/display/set', { kind: 'device', device: 'display' }],
+    ['roomd/st-pons/display/power/set', { kind: 'capability', device: 'display', capability: 'power' }],
+    ['roomd/st-pons/meeting/set', { kind: 'meeting' }],
+    ['roomd/st-pons/display/state', undefined],
+    ['roomd/st-pons//set', undefined],
+    ['roomd/st-pons/a/b/c/set', undefined],
+    ['roomd/other/display/set', undefined],
+    ['roomd/st-pons-2/display/set', undefined],
+  ])('%s → %o', (topic, expected) => {
+    expect(topics.parse(topic)).toEqual(expected);
+  });
+
+  it('builds the contract\'s topics under B = baseTopic/room', () => {
+    expect([topics.status, topics.result, topics.sessions, topics.meetingState, topics.deviceState('cam'), topics.deviceAvailability('cam'), topics.capabilitySet('cam', 'ptz')]).toEqual([
+      'roomd/st-pons/status', 'roomd/st-pons/result', 'roomd/st-pons/sessions', 'roomd/st-pons/meeting/state',
+      'roomd/st-pons/cam/state', 'roomd/st-pons/cam/availability', 'roomd/st-pons/cam/ptz/set',
+    ]);
+    expect(topics.subscriptions).toEqual(['roomd/st-pons/+/set', 'roomd/st-pons/+/+/set']);
+  });
+});
+
+describe('MQTT plain payloads (B/DEVICE/CAPABILITY/set)', () => {
+  it.each([
+    ['power', 'ON', 'powerOn', {}],
+    ['power', 'off', 'powerOff', {}],
+    ['micMute', 'ON', 'muteMicrophones', {}],
+    ['micMute', 'OFF', 'unmuteMicrophones', {}],
+    ['volume', '42', 'setVolume', { level: 42 }],
+    ['volume', '42.0', 'setVolume', { level: 42 }],
+    ['volume', ' 7 ', 'setVolume', { level: 7 }],
+    ['volume', 'MUTE', 'mute', {}],
+    ['volume', 'unmute', 'unmute', {}],
+    ['volume', 'UP', 'volumeUp', {}],
+    ['ptz', '2', 'recallPreset', { preset: 2 }],
+    ['ptz', 'Pupitre', 'recallPreset', { preset: 'Pupitre' }],
+    ['ptz', 'HOME', 'home', {}],
+    ['ptz', 'STOP', 'stop', {}],
+    ['call', '0612345678', 'dial', { number: '0612345678' }],
+    ['call', 'sip:siege@pnr.example', 'dial', { number: 'sip:siege@pnr.example' }],
+    ['call', 'HANGUP', 'hangup', {}],
+    ['input', 'hdmi1', 'selectInput', { input: 'hdmi1' }],
+    ['raw', '81 09 04 00 FF', 'send', { data: '81 09 04 00 FF' }],
+  ])('%s %j → %s %j', (capability, text, command, args) => {
+    expect(parseCapabilitySet(capability, text)).toEqual({ command, args });
+  });
+
+  it.each([
+    ['power', 'MAYBE', 'BadRequest'],
+    ['power', '', 'BadRequest'],
+    ['volume', 'loud', 'BadRequest'],
+    ['teleport', 'ON', 'UnknownCommand'],
+    ['toString', 'x', 'UnknownCommand'],
+    ['__proto__', 'x', 'UnknownCommand'],
+  ])('%s %j is refused with %s', (capability, text, code) => {
+    expect(codeOf(() => parseCapabilitySet(capability, text))).toBe(code);
+  });
+});
+
+describe('MQTT JSON payloads', () => {
+  it('parses B/DEVICE/set and keeps the id', () => {
+    const body = parseJsonObject('{ "command": "recallPreset", "args": { "preset": 2 }, "id": "r1" }', 'cam/set');
+    expect(requestIdOf(body)).toBe('r1');
+    expect(parseDeviceSet(body)).toEqual({ command: 'recallPreset', args: { preset: 2 } });
+    expect(parseDeviceSet({ command: 'powerOn' })).toEqual({ command: 'powerOn', args: {} });
+  });
+
+  it.each([
+    ['not json', 'BadRequest'],
+    ['[1,2]', 'BadRequest'],
+    ['null', 'BadRequest'],
+    ['{"args":{}}', 'BadRequest'],
+    ['{"command":42}', 'BadRequest'],
+    ['{"command":"x","args":[1]}', 'BadArgs'],
+    ['{"command":"x","arg":{}}', 'BadRequest'],
+    ['{"command":"x","id":{}}', 'BadRequest'],
+  ])('%s → %s', (text, code) => {
+    expect(codeOf(() => parseDeviceSet(parseJsonObject(text, 'x/set')))).toBe(code);
+  });
+
+  it('refuses payloads over 16 KiB before decoding them', () => {
+    expect(payloadText(Buffer.alloc(MAX_PAYLOAD_BYTES, 0x20))).toHaveLength(MAX_PAYLOAD_BYTES);
+    expect(codeOf(() => payloadText(Buffer.alloc(MAX_PAYLOAD_BYTES + 1)))).toBe('PayloadTooLarge');
+  });
+
+  it('parses B/meeting/set: start, end, or the REST body with an action', () => {
+    expect(meetingWord('start')).toEqual({ action: 'start', body: {} });
+    expect(meetingWord(' END\n')).toEqual({ action: 'end', body: {} });
+    expect(meetingWord('{}')).toBeUndefined();
+    expect(parseMeetingBody({ action: 'start', id: 7, organisation: 'PNR' })).toEqual({ action: 'start', body: { organisation: 'PNR' } });
+    expect(codeOf(() => parseMeetingBody({ organisation: 'PNR' }))).toBe('BadRequest');
+  });
+});
+
+describe('MQTT command handler', () => {
+  function harness(role: 'panel' | 'technician' | 'readonly' = 'panel') {
+    const results: MqttResult[] = [];
+    const executed: unknown[] = [];
+    const ctx = {
+      room: {
+        execute: async (cmd: { device: string; command: string }) => {
+          executed.push(cmd);
+          if (cmd.device !== 'display') throw new RoomError('UnknownDevice', `unknown device '${cmd.device}'`);
+          return { ok: true, state: { volume: 1 } };
+        },
+      },
+      meeting: { start: async () => ({ session: { id: 's1' }, steps: [] }), end: async () => ({ steps: [] }) },
+    } as unknown as ApiContext;
+    const handler = new CommandHandler(ctx, role, (r) => results.push(r), silentLogger);
+    return { handler, results, executed };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it('answers every message exactly once, whatever its topic and payload, and never throws', async () => {
+    const levels = fc.constantFrom('display', 'nosuch', 'meeting', 'power', 'volume', 'ptz', '__proto__', 'constructor');
+    const payloads = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.constantFrom('ON', 'OFF', '42', 'start', 'end', '{"command":"setVolume","args":{"level":5}}', '{"action":"start","title":1}'),
+      fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('latin1')),
+    );
+    await fc.assert(
+      fc.asyncProperty(levels, fc.option(levels, { nil: undefined }), payloads, async (device, capability, text) => {
+        const { handler, results } = harness();
+        const topic = capability ? `roomd/st-pons/${device}/${capability}/set` : `roomd/st-pons/${device}/set`;
+        const incoming = topics.parse(topic)!;
+        expect(() => handler.handle(incoming, Buffer.from(text), {})).not.toThrow();
+        await settle();
+        expect(results).toHaveLength(1);
+        if (!results[0]!.ok) expect(results[0]!.error?.code).toMatch(/^[A-Z][A-Za-z]+$/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('applies the role: panel may set the volume but not power on; readonly may do nothing', async () => {
+    const panel = harness('panel');
+    panel.handler.handle({ kind: 'capability', device: 'display', capability: 'volume' }, Buffer.from('30'), {});
+    panel.handler.handle({ kind: 'device', device: 'display' }, Buffer.from('{"command":"powerOn","id":"p"}'), {});
+    await settle();
+    expect(panel.results).toEqual([
+      { id: 'p', ok: false, device: 'display', command: 'powerOn', error: { code: 'Forbidden', message: expect.stringContaining('panel role') } },
+      { ok: true, device: 'display', command: 'setVolume', state: { volume: 1 } },
+    ]);
+    expect(panel.executed).toHaveLength(1);
+    const ro = harness('readonly');
+    ro.handler.handle({ kind: 'meeting' }, Buffer.from('start'), {});
+    await settle();
+    expect(ro.results[0]).toMatchObject({ ok: false, command: 'meeting.start', error: { code: 'Forbidden' } });
+  });
+
+  it('validates the meeting body like REST does', async () => {
+    const { handler, results } = harness('panel');
+    handler.handle({ kind: 'meeting' }, Buffer.from('{"action":"start","id":"m","title":42}'), {});
+    handler.handle({ kind: 'meeting' }, Buffer.from('{"action":"start","id":"n","title":"Bureau"}'), {});
+    await settle();
+    expect(results[0]).toMatchObject({ id: 'm', ok: false, error: { code: 'BadArgs', message: expect.stringContaining('body.title') } });
+    expect(results[1]).toEqual({ id: 'n', ok: true, command: 'meeting.start', session: { id: 's1' }, steps: [] });
+  });
+});
+
+describe('state coalescer', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('publishes a burst once, then at most once per interval, always the latest', () => {
+    vi.useFakeTimers();
+    let value = 0;
+    const seen: number[] = [];
+    const c = new Coalescer<string>(50, () => seen.push(value), () => Date.now());
+    for (let i = 1; i <= 5; i++) {
+      value = i;
+      c.touch('cam');
+    }
+    vi.advanceTimersByTime(0);
+    expect(seen).toEqual([5]);
+    for (let t = 0; t < 100; t += 5) {
+      value++;
+      c.touch('cam');
+      vi.advanceTimersByTime(5);
+    }
+    // 100 ms of changes every 5 ms: two publishes, not twenty.
+    expect(seen.length).toBeLessThanOrEqual(3);
+    vi.advanceTimersByTime(100);
+    expect(seen.at(-1)).toBe(value);
+    c.touch('cam');
+    c.cancel('cam');
+    vi.advanceTimersByTime(100);
+    expect(seen.at(-1)).toBe(value);
+    expect(c.pending).toBe(0);
+  });
+});
