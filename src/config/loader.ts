@@ -104,6 +104,7 @@ export async function parseConfig(text: string, file: string, registry = new Dri
     await checkDevice(id, device, registry, problems, drivers, baseDir);
   }
   checkScenes(config, drivers, problems);
+  checkMqtt(config, problems, baseDir);
   resolveSecrets(config, problems, baseDir);
   // Under systemd (StateDirectory=roomd) the default database lives in /var/lib/roomd.
   const rawSessions = (raw as { sessions?: { database?: unknown } }).sessions;
@@ -190,6 +191,29 @@ function checkScenes(config: RoomdConfig, drivers: Map<string, DriverModule>, pr
         if (isRoomError(err)) problems.add([...at, 'args'], err.message);
       }
     });
+  }
+}
+
+/** Device ids that would collide with the room's own MQTT topics (`B/status`, `B/meeting/...`). */
+const RESERVED_DEVICE_IDS = new Set(['status', 'meeting', 'result', 'sessions', 'report']);
+
+function checkMqtt(config: RoomdConfig, problems: Problems, baseDir: string): void {
+  for (const id of Object.keys(config.devices ?? {})) {
+    if (RESERVED_DEVICE_IDS.has(id)) problems.add(['devices', id], `'${id}' is reserved (it is one of the room's MQTT topics); rename the device`);
+  }
+  const mqtt = config.mqtt;
+  if (!mqtt) return;
+  if (!mqtt.url === !mqtt.embedded) problems.add(['mqtt'], 'give exactly one of url (an existing broker) or embedded (a broker inside roomd)');
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const file = mqtt.tls?.[key];
+    if (!file) continue;
+    const path = resolveMaybeRelative(file, baseDir, true);
+    try {
+      readFileSync(path);
+      mqtt.tls![key] = path;
+    } catch (err) {
+      problems.add(['mqtt', 'tls', key], `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
   }
 }
 

@@ -98,3 +98,14 @@ describe('config loader', () => {
     expect(ok.config.http.tokens[0]!.token).toBe('abcdefghijklmnopqrstuvwxyz');
   });
 });
+
+describe('config loader: MQTT section', () => {
+  it('needs exactly one of url or embedded, readable TLS files, and no device named like a room topic', async () => {
+    const yaml = `room: { id: a, name: b }\nmqtt:\n  baseTopic: roomd\n  tls: { ca: /nonexistent/ca.pem }\ndevices:\n  status: { driver: lamp, transport: { type: tcp, host: h, port: 1 } }\n`;
+    expect(await problems(yaml)).toEqual([
+      "room.yaml:6:3 devices.status: 'status' is reserved (it is one of the room's MQTT topics); rename the device",
+      'room.yaml:2:1 mqtt: give exactly one of url (an existing broker) or embedded (a broker inside roomd)',
+      'room.yaml:4:10 mqtt.tls.ca: cannot read /nonexistent/ca.pem: ENOENT',
+    ]);
+  });
+});
