@@ -47,6 +47,8 @@ export interface SessionLog {
   openSession(): SessionSummary | undefined;
   addCall(sessionId: string, call: CallRecord): void;
   addFault(sessionId: string, fault: { at: string; device: string; code: string; message: string }): void;
+  /** Records activity, so an interrupted session still has a lower bound for its duration. */
+  touch?(sessionId: string): void;
 }
 
 export interface CallRecord {
@@ -137,7 +139,16 @@ export class MeetingController {
 
   /** Marks user activity (a command from a person, a panel touch): postpones the idle end. */
   touch(): void {
-    this.lastActivity = Date.now();
+    const now = Date.now();
+    const session = this.state.session;
+    if (session && this.state.active && now - this.lastActivity >= 60_000) {
+      try {
+        this.sessions?.touch?.(session.id);
+      } catch (err) {
+        this.log.warn({ err }, 'could not record activity');
+      }
+    }
+    this.lastActivity = now;
   }
 
   /** Starts the meeting; a second call while one is active or starting returns the same session. */
