@@ -97,7 +97,7 @@ export class MeetingController {
   readonly events: EventBus<MeetingEvents>;
   private state: MeetingState = { active: false, phase: 'idle' };
   private inFlight: Promise<{ session: SessionSummary; steps: StepResult[] }> | undefined;
-  private lastActivity = Date.now();
+  private lastActivity: number;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastNightlyCheck: Date;
   private readonly calls = new Map<string, { call: CallState; startedAt: string; connectedAt?: string }>();
@@ -110,6 +110,7 @@ export class MeetingController {
   ) {
     this.events = new EventBus<MeetingEvents>((err) => log.error({ err }, 'meeting listener failed'));
     this.lastNightlyCheck = this.now();
+    this.lastActivity = this.lastNightlyCheck.getTime();
     const open = sessions?.openSession();
     if (open) this.state = { active: true, phase: 'active', session: open, steps: [] };
     room.events.on('command', (result) => {
@@ -139,7 +140,7 @@ export class MeetingController {
 
   /** Marks user activity (a command from a person, a panel touch): postpones the idle end. */
   touch(): void {
-    const now = Date.now();
+    const now = this.now().getTime();
     const session = this.state.session;
     if (session && this.state.active && now - this.lastActivity >= 60_000) {
       try {
@@ -333,7 +334,7 @@ export class MeetingController {
     const now = this.now();
     const idleMs = this.options.idleMinutes * 60_000;
     let reason: EndReason | undefined;
-    if (idleMs > 0 && Date.now() - this.lastActivity >= idleMs) reason = 'idle';
+    if (idleMs > 0 && now.getTime() - this.lastActivity >= idleMs) reason = 'idle';
     if (this.options.nightlyEndAt && crossed(this.lastNightlyCheck, now, this.options.nightlyEndAt)) reason = 'night';
     this.lastNightlyCheck = now;
     if (!reason) return;
