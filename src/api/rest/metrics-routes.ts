@@ -14,7 +14,7 @@ export function metricsRoutes(ctx: ApiContext) {
     const metrics = new RoomMetrics({ room: ctx.room, meeting: ctx.meeting, ...(ctx.sessions ? { sessions: ctx.sessions } : {}) });
     app.addHook('onClose', async () => metrics.close());
     app.get('/metrics', {
-      schema: { tags: ['ops'], summary: 'Prometheus metrics (text format 0.0.4)', produces: ['text/plain'] } as never,
+      schema: { tags: ['ops'], summary: 'Prometheus metrics (text format 0.0.4)' },
     }, async (request, reply) => {
       authorize(ctx, request, 'read');
       return reply.type(PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(metrics.render());
