@@ -13,6 +13,7 @@ import type { BackoffOptions, DeviceSpec } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';
 import { SessionStore } from './sessions/index.ts';
 import { sessionRoutes } from './api/rest/session-routes.ts';
+import { metricsRoutes } from './api/rest/metrics-routes.ts';
 import { panelRoutes } from './api/panel/index.ts';
 import { startMqtt, type MqttService } from './api/mqtt/index.ts';
 
@@ -101,7 +102,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
-  const app = await buildServer(ctx, [sessionRoutes, panelRoutes, ...(options.plugins ?? [])]);
+  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.

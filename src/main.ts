@@ -3,8 +3,7 @@ import { loadConfig } from './config/loader.ts';
 import { ConfigError, formatProblem } from './config/problems.ts';
 import { startDaemon } from './daemon.ts';
 import { createLogger } from './logging.ts';
-// --- ops (systemd notifications, /metrics): see systemd/README.md ---
-import { metricsRoutes } from './api/rest/metrics-routes.ts';
+// --- ops (systemd notifications): see systemd/README.md ---
 import { SdNotifier } from './ops/sd-notify.ts';
 import { startServiceNotifications } from './ops/service-notify.ts';
 // --- end ops ---
@@ -49,15 +48,13 @@ async function main(argv: string[]): Promise<number> {
   // --- ops: sd_notify. Read (and unset) NOTIFY_SOCKET/WATCHDOG_* before any device child process is spawned. ---
   const notifier = SdNotifier.fromEnv({ log: log.child({ module: 'sd-notify' }) });
   // --- end ops ---
-  const daemon = await startDaemon(loaded, { log, plugins: [metricsRoutes] });
+  const daemon = await startDaemon(loaded, { log });
   // --- ops: READY=1, STATUS= on changes, WATCHDOG=1 while the loop keeps time and HTTP is listening. ---
   const service = startServiceNotifications(daemon, notifier, log.child({ module: 'sd-notify' }));
-  // `systemctl reload` (ExecReload sends SIGHUP): Node's default would be to exit. Live reload is not
-  // implemented yet, so check the file and say so rather than die.
+  // `systemctl reload` (ExecReload sends SIGHUP): validate the file, then apply it. A bad file changes nothing.
   process.on('SIGHUP', () => {
-    loadConfig(file).then(
-      () => log.warn({ file }, 'SIGHUP: configuration is valid, but live reload is not supported yet; restart roomd to apply it'),
-      (err) => log.error({ file, problems: err instanceof ConfigError ? err.problems.map(formatProblem) : String(err) }, 'SIGHUP: configuration has problems; still running the previous one'),
+    daemon.reload().catch((err) =>
+      log.error({ file, problems: err instanceof ConfigError ? err.problems.map(formatProblem) : String(err) }, 'SIGHUP: configuration has problems; nothing changed'),
     );
   });
   // --- end ops ---

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsRoutes } from '../../src/api/rest/metrics-routes.ts';
 import { eventually, startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
 
 const TECH = 'tech-token-0123456789';
@@ -41,7 +40,7 @@ describe('GET /metrics', () => {
   };
 
   beforeAll(async () => {
-    daemon = await startTestDaemon(YAML, { plugins: [metricsRoutes] });
+    daemon = await startTestDaemon(YAML);
     await eventually(() => daemon.room.devices().every((d) => d.online), Boolean, 10_000);
   });
   afterAll(async () => {
