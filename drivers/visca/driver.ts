@@ -18,7 +18,7 @@ export function createViscaDriver(ctx: DriverContext<ViscaOptions>): DeviceDrive
         throw new RoomError('ConfigError', `visca speaks over serial or tcp (a serial server), not '${t.type}'; use visca-ip for VISCA over IP`);
       }
       const transport = await openByteTransport(t);
-      return new StreamLink(transport, t.type === 'serial' ? { watchPath: t.path } : {});
+      return new StreamLink(transport);
     },
   });
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { createFramer, type ByteTransport } from '../../src/sdk/index.ts';
 import { splitReplies, toHex } from './protocol.ts';
 
@@ -35,15 +34,10 @@ export class StreamLink implements ViscaLink {
   private readonly frameListeners: Array<(frame: Buffer) => void> = [];
   private readonly noticeListeners: Array<(message: string) => void> = [];
   private readonly closeListeners: Array<(error?: Error) => void> = [];
-  private watch: NodeJS.Timeout | undefined;
   private ended = false;
 
-  /**
-   * `watchPath`: a serial device path to check every `watchMs`. serialport does not always notice a
-   * vanished device: on a hung-up pty its reads can return 0 bytes forever without an error, so
-   * the link would look alive until the next write. A missing path ends the link with an error.
-   */
-  constructor(private readonly transport: ByteTransport, options: { watchPath?: string; watchMs?: number } = {}) {
+  /** (A vanished serial device is detected by SerialTransport itself, which watches its path.) */
+  constructor(private readonly transport: ByteTransport) {
     transport.onData((chunk) => {
       const before = this.framer.discarded;
       const frames = this.framer.push(chunk);
@@ -52,15 +46,6 @@ export class StreamLink implements ViscaLink {
       for (const f of frames) for (const l of this.frameListeners) l(f);
     });
     transport.onClose((error) => this.end(error));
-    const path = options.watchPath;
-    if (path) {
-      this.watch = setInterval(() => {
-        if (existsSync(path)) return;
-        this.end(new Error(`${transport.description}: ${path} has disappeared`));
-        void transport.close().catch(() => {});
-      }, options.watchMs ?? 250);
-      this.watch.unref();
-    }
   }
 
   get description(): string {
@@ -89,15 +74,13 @@ export class StreamLink implements ViscaLink {
   }
 
   close(): Promise<void> {
-    clearInterval(this.watch);
     return this.transport.close();
   }
 
-  /** The link ended, once: by the transport, or by the watchdog (which wins over the close it causes). */
+  /** The link ended, once. */
   private end(error?: Error): void {
     if (this.ended) return;
     this.ended = true;
-    clearInterval(this.watch);
     for (const l of this.closeListeners) l(error);
   }
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { BaseTransport } from './transport.ts';
 import type { SerialTransportConfig } from './config.ts';
@@ -6,12 +7,20 @@ import type { SerialTransportConfig } from './config.ts';
  * An RS-232 link through `serialport`. We open the path directly: `SerialPort.list()` is never
  * called (it needs udevadm, which minimal systems lack). A pulled cable or a vanished pty shows up
  * as a close/error event, which the device supervisor turns into "offline".
+ *
+ * serialport does not always notice a vanished device: on a hung-up pty (and some USB adapters)
+ * its reads return 0 bytes forever without an error, so the link would look alive until the next
+ * write. The device path is therefore checked every `watchMs`; a missing path ends the link.
  */
 export class SerialTransport extends BaseTransport {
   readonly description: string;
   private port: SerialPort | undefined;
+  private watch: NodeJS.Timeout | undefined;
 
-  constructor(private readonly config: SerialTransportConfig) {
+  constructor(
+    private readonly config: SerialTransportConfig,
+    private readonly watchMs = 250,
+  ) {
     super();
     this.description = `serial:${config.path}@${config.baudRate}`;
   }
@@ -32,6 +41,13 @@ export class SerialTransport extends BaseTransport {
         port.on('data', (chunk: Buffer) => this.emitData(chunk));
         port.on('error', (e) => this.emitClose(e));
         port.on('close', (e: Error | null) => this.emitClose(e ?? undefined));
+        this.watch = setInterval(() => {
+          if (existsSync(this.config.path)) return;
+          clearInterval(this.watch);
+          this.emitClose(new Error(`${this.description}: ${this.config.path} has disappeared`));
+          if (port.isOpen) port.close(() => {}); // also ends serialport's busy read loop
+        }, this.watchMs);
+        this.watch.unref();
         resolve(this);
       });
     });
@@ -47,6 +63,7 @@ export class SerialTransport extends BaseTransport {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watch);
     const port = this.port;
     if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
     this.emitClose();

@@ -265,21 +265,9 @@ describe('StreamLink', () => {
     expect(t.written.map(toHex)).toEqual(['81 01 06 04 FF']);
   });
 
-  it('ends with an error when the watched serial device path disappears', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'visca-watch-'));
-    const path = join(dir, 'ttyUSB0');
-    writeFileSync(path, '');
-    const t = new FakeTransport();
-    const link = new StreamLink(t, { watchPath: path, watchMs: 10 });
-    const closed = new Promise<Error | undefined>((r) => link.onClose(r));
-    rmSync(dir, { recursive: true });
-    expect((await closed)?.message).toMatch(/ttyUSB0 has disappeared/);
-    expect(link.isOpen).toBe(false);
-  });
-
   it('reports our own close without an error', async () => {
     const t = new FakeTransport();
-    const link = new StreamLink(t, { watchPath: '/nonexistent/never', watchMs: 10_000 });
+    const link = new StreamLink(t);
     const closed = new Promise<Error | undefined>((r) => link.onClose(r));
     await link.close();
     expect(await closed).toBeUndefined();
