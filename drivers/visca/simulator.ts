@@ -144,8 +144,18 @@ export class ViscaSerialSimulator {
     this.transportConfig = { type: 'tcp', host: '127.0.0.1', port };
   }
 
-  private async startPty(): Promise<void> {
-    const pty = await createPtyPair();
+  /** After `disconnect()` of a pty simulator: the same device path appears again (cable plugged back). */
+  async reconnect(): Promise<void> {
+    const previous = this.transportConfig;
+    if (!this.lastPty || previous?.type !== 'serial') throw new Error('reconnect() is for a pty simulator after disconnect()');
+    await this.startPty(this.lastPty);
+  }
+
+  private lastPty: { devicePath: string; simPath: string } | undefined;
+
+  private async startPty(at?: { devicePath: string; simPath: string }): Promise<void> {
+    const pty = await createPtyPair(5000, at);
+    this.lastPty = { devicePath: pty.devicePath, simPath: pty.simPath };
     this.pty = pty;
     const baudRate = this.options.baudRate ?? 9600;
     const port = await new SerialTransport({ type: 'serial', path: pty.simPath, baudRate }).open();

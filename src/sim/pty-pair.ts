@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * A real pseudo-terminal pair made by `socat`, like a null-modem cable: what is written to one end
@@ -14,10 +14,15 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-export async function createPtyPair(timeoutMs = 5000): Promise<PtyPair> {
-  const dir = mkdtempSync(join(tmpdir(), 'roomd-pty-'));
-  const devicePath = join(dir, 'device');
-  const simPath = join(dir, 'sim');
+/**
+ * `at` recreates a pair at known paths (a cable plugged back in: the daemon finds its device again
+ * at the same path); by default the links live in a new temp directory.
+ */
+export async function createPtyPair(timeoutMs = 5000, at?: { devicePath: string; simPath: string }): Promise<PtyPair> {
+  const dir = at ? undefined : mkdtempSync(join(tmpdir(), 'roomd-pty-'));
+  const devicePath = at?.devicePath ?? join(dir!, 'device');
+  const simPath = at?.simPath ?? join(dir!, 'sim');
+  if (at) for (const p of [devicePath, simPath]) mkdirSync(dirname(p), { recursive: true });
   const child: ChildProcess = spawn(
     'socat',
     [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${simPath}`],
@@ -47,7 +52,7 @@ export async function createPtyPair(timeoutMs = 5000): Promise<PtyPair> {
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
