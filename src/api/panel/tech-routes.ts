@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import { makeCommand } from '../../core/command.ts';
-import { RoomError, toRoomError } from '../../core/errors.ts';
+import { RoomError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../core/state-store.ts';
 import type { ApiContext } from '../context.ts';
 import { sendError } from '../rest/errors.ts';
@@ -70,15 +70,12 @@ export function techRoutes(ctx: ApiContext, gate: TechGate, assets: Map<string, 
       return ctx.room.execute(makeCommand(request.params.id, request.params.command, request.body ?? {}, source));
     });
 
-    app.get('/api/v1/panel/tech/events', { websocket: true, schema: { hide: true } as never }, (socket, request) => {
-      try {
-        guard(request);
-      } catch (err) {
-        const error = toRoomError(err);
-        socket.send(JSON.stringify({ type: 'error', error: error.toJSON() }));
-        socket.close(error.code === 'Unauthorized' ? 4401 : 4403, error.message.slice(0, 100));
-        return;
-      }
+    app.get('/api/v1/panel/tech/events', {
+      websocket: true,
+      schema: { hide: true } as never,
+      // Checked before the upgrade (like /api/v1/events): no session, a plain 401/403 and no socket.
+      preValidation: async (request) => guard(request),
+    }, (socket) => {
       const owner = {};
       const send = (message: Record<string, unknown>) => {
         if (socket.readyState !== socket.OPEN) return;

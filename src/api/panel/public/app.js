@@ -159,12 +159,20 @@ function onMeeting(meeting) {
   if (meeting.phase !== 'active') joystick.release();
 }
 
-function handleClose({ denied }) {
+function handleClose({ denied, opened }) {
   state.connected = false;
   state.denied = denied;
   state.busy.clear();
   joystick.abandon(); // the daemon stops a camera whose controlling socket went away
   render();
+  // Browsers hide why an upgrade failed; a plain request tells a refused token from a daemon that is down.
+  if (!opened && !denied) {
+    void api('GET', '/api/v1/panel/config').then((result) => {
+      if (state.connected) return;
+      state.denied = result.code === 'Unauthorized' || result.code === 'Forbidden';
+      render();
+    });
+  }
 }
 
 // ---------------------------------------------------------------- notices
@@ -172,12 +180,8 @@ function handleClose({ denied }) {
 let noticeTimer;
 function showNotice(text) {
   setText($('notice'), text);
-  $('notice').classList.add('visible');
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => {
-    $('notice').classList.remove('visible');
-    setText($('notice'), '');
-  }, 6000);
+  noticeTimer = setTimeout(() => setText($('notice'), ''), 6000);
 }
 
 // ---------------------------------------------------------------- language
@@ -246,7 +250,6 @@ function renderConnection() {
   setText($('conn-text'), state.connected ? t('conn.ok') : t('conn.offline'));
   // The banner speaks at once when the link drops (role=alert), and is empty when all is well.
   setText($('conn-banner'), state.connected ? '' : text);
-  $('conn-banner').classList.toggle('visible', !state.connected);
 }
 
 function chip(key, pressed, onclick, name, detail) {
@@ -290,7 +293,10 @@ function pick(field, value) {
 function renderProgress() {
   const { phase, steps } = state.meeting;
   const ending = phase === 'ending';
-  setText($('progress-title'), t(ending ? 'progress.ending' : 'progress.starting'));
+  const failures = currentFailures();
+  const done = phase === 'active';
+  const title = ending ? 'progress.ending' : !done ? 'progress.starting' : failures.length ? 'progress.readyWithProblems' : 'progress.ready';
+  setText($('progress-title'), t(title));
   const labels = deviceLabels(state.devices, t);
   const rows = progressRows(steps);
   renderList($('progress-list'), JSON.stringify([locale(), ending, rows.map((r) => [r.device, r.status])]), () =>
@@ -298,12 +304,10 @@ function renderProgress() {
       h('span', { class: 'step-icon', 'aria-hidden': 'true' }, STATUS_ICON[row.status]),
       h('span', { class: 'step-name' }, labels[row.device]?.label ?? row.device),
       h('span', { class: 'step-status' }, t(ending && row.status === 'ok' ? 'step.endOk' : `step.${row.status}`)))));
-  const failures = currentFailures();
-  const done = phase === 'active';
   renderList($('progress-failures'), JSON.stringify([locale(), failures, done]), () => failures.length === 0 ? [] : [
     ...failures.map((f) => h('p', { class: 'failure', dataset: { device: f.device } }, f.text)),
     ending ? null : h('p', { class: 'failure-note' }, t('fail.goOn')),
-    done ? h('button', { type: 'button', class: 'btn btn-primary btn-large', id: 'ack-failures', dataset: { key: 'ack' }, onclick: acknowledge }, t('fail.dismiss')) : null,
+    done ? h('button', { type: 'button', class: 'btn btn-primary btn-large', id: 'ack-failures', dataset: { key: 'ack' }, onclick: acknowledge }, t('fail.continue')) : null,
   ]);
 }
 

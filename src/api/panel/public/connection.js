@@ -3,10 +3,11 @@ import { backoffDelay } from './model.js';
 /**
  * The panel's one link to the daemon: the `/api/v1/events` WebSocket. It reconnects by itself
  * with backoff, notices a silently dead link with a heartbeat, and matches command results to
- * their requests by id. Listeners: onOpen(), onClose({ code, denied }), onMessage(message).
+ * their requests by id. Listeners: onOpen(), onClose({ code, denied, opened }), onMessage(message).
  */
 export class Connection {
   constructor({ url, onOpen, onClose, onMessage, heartbeatMs = 10_000, timeoutMs = 5_000 }) {
+    /** `onClose({ code, denied, opened })`: `opened` is false when the socket never connected. */
     this.url = url;
     this.onOpen = onOpen;
     this.onClose = onClose;
@@ -37,7 +38,9 @@ export class Connection {
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.addEventListener('open', () => {
+      opened = true;
       this.attempt = 0;
       this.lastHeard = Date.now();
       clearInterval(this.heartbeat);
@@ -57,10 +60,12 @@ export class Connection {
         return;
       }
       if (message.type === 'result' && message.id !== undefined && this.pending.has(message.id)) {
+        // An awaited result goes to its caller only; fire-and-forget results (joystick) go on.
         const entry = this.pending.get(message.id);
         this.pending.delete(message.id);
         clearTimeout(entry.timer);
         entry.resolve(message);
+        return;
       }
       if (message.type !== 'pong') this.onMessage?.(message);
     });
@@ -73,8 +78,10 @@ export class Connection {
         entry.resolve({ type: 'result', ok: false, error: { code: 'Disconnected', message: 'connection lost' } });
       }
       this.pending.clear();
+      // A refused upgrade (HTTP 401/403) shows as a bare 1006 without `open`: `opened` tells the
+      // caller to find out why; 4401/4403 come from a socket the daemon refused after accepting it.
       const denied = event.code === 4401 || event.code === 4403;
-      this.onClose?.({ code: event.code, denied });
+      this.onClose?.({ code: event.code, denied, opened });
       // A refused panel retries slowly: someone has to fix its token first.
       this.scheduleRetry(denied ? 30_000 : undefined);
     });

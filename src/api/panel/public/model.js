@@ -92,7 +92,9 @@ export function explainFailures(steps, devices, helpLine, t) {
       const info = labels[row.device] ?? { kind: 'other', label: row.device, named: true };
       const mode = silent(row.error) ? 'silent' : 'error';
       const what = info.named ? t(`fail.${mode}.named`, { name: info.label }) : t(`fail.${mode}.${info.kind}`);
-      return { device: row.device, text: helpLine ? t('fail.help', { what, helpLine }) : t('fail.noHelp', { what }) };
+      // A phone number must not break across lines: "04 67 00 / 00 00" is misdialled.
+      const phone = helpLine?.replace(/ /g, '\u00a0');
+      return { device: row.device, text: phone ? t('fail.help', { what, helpLine: phone }) : t('fail.noHelp', { what }) };
     });
 }
 

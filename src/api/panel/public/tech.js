@@ -36,6 +36,7 @@ async function call(method, path, body) {
 }
 
 function showLogin(message) {
+  clearTimeout(retryTimer);
   $('login').hidden = false;
   $('tools').hidden = true;
   $('logout').hidden = true;
@@ -61,11 +62,18 @@ function renderDevices() {
     h('td', {}, d.driver),
     h('td', { class: d.online ? 'ok' : 'bad' }, d.online ? 'online' : 'offline'),
     h('td', { class: d.lastError ? 'bad' : '' }, d.lastError ? `${d.lastError.code}: ${d.lastError.message} (${d.lastError.at})` : '—'),
-    h('td', {}, h('code', {}, JSON.stringify(d.state))))));
+    h('td', {}, h('details', {}, h('summary', {}, h('code', {}, shortState(d.state))), h('pre', {}, JSON.stringify(d.state, null, 2)))))));
   const select = $('cmd-device');
   const chosen = select.value;
   select.replaceChildren(...list.map((d) => h('option', { value: d.id, selected: d.id === chosen }, d.id)));
   suggestCommands();
+}
+
+/** The state in one line: lists and nested objects are counted, not spelled out. */
+function shortState(state) {
+  return Object.entries(state ?? {})
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.length}]` : v && typeof v === 'object' ? (v.status ?? '{…}') : v}`)
+    .join(' ');
 }
 
 function suggestCommands() {
@@ -89,10 +97,13 @@ function log(entry) {
 
 function connect() {
   clearTimeout(retryTimer);
+  if ($('tools').hidden) return;
   if (socket && socket.readyState <= WebSocket.OPEN) return;
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/panel/tech/events`);
   socket = ws;
+  let opened = false;
   ws.addEventListener('open', () => {
+    opened = true;
     attempt = 0;
     setText($('log-state'), '');
   });
@@ -109,12 +120,17 @@ function connect() {
     }
     log(message);
   });
-  ws.addEventListener('close', (event) => {
+  ws.addEventListener('close', () => {
     if (socket !== ws) return;
     socket = undefined;
     setText($('log-state'), '— connexion perdue / connection lost');
-    if (event.code === 4401) return showLogin();
     if (!$('tools').hidden) retryTimer = setTimeout(connect, backoffDelay(attempt++));
+    // A refused upgrade (session expired) is a bare close: ask the server what the session is.
+    if (!opened) {
+      void call('GET', '/api/v1/panel/tech/session').then((session) => {
+        if (!session.data?.authenticated && session.data?.pinRequired) showLogin();
+      });
+    }
   });
 }
 

@@ -1,0 +1,202 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/loader.ts';
+import { startDaemon, type Daemon } from '../../src/daemon.ts';
+import { TechGate } from '../../src/api/panel/tech-gate.ts';
+
+/**
+ * The panel's server side without a browser (fastify inject): security headers, static files,
+ * the page's config route, and the technician page's PIN gate. Plus the page's pure logic
+ * (public/model.js, plain browser JavaScript) on its own.
+ */
+
+const log = pino({ level: 'silent' });
+const TOKEN = 'panel-token-0123456789';
+
+async function daemonWith(extra: string): Promise<Daemon> {
+  const yaml = `
+room: { id: panel-srv, name: "Salle <B>", locale: en, helpLine: "04 00", organisations: [A] }
+http:
+  host: 127.0.0.1
+${extra}
+sessions: { sites: { nimes: { name: "Nîmes", roundTripKm: 120 } } }
+directory: [{ name: "Siège", number: "sip:siege@example.org" }]
+`;
+  return startDaemon(await parseConfig(yaml, 'panel-srv.yaml'), { port: 0, log, sessions: null });
+}
+
+const REMOTE = { remoteAddress: '192.0.2.10' };
+
+describe('panel server: open room (no tokens, no PIN)', () => {
+  let d: Daemon;
+  beforeAll(async () => {
+    d = await daemonWith('');
+  });
+  afterAll(() => d?.stop());
+
+  it('serves the page with security headers, the room language and name, and no inline script or style', async () => {
+    const res = await d.app.inject({ url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.body).toContain('<html lang="en">');
+    expect(res.body).toContain('<title>Salle &lt;B&gt;</title>'); // escaped, never raw HTML from config
+    expect(res.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/); // every script is an external file
+    expect(res.body).not.toMatch(/\sstyle=|\son[a-z]+=/);
+  });
+
+  it('serves the modules with validators, and nothing outside its file list', async () => {
+    const js = await d.app.inject({ url: '/panel/app.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.headers['content-security-policy']).toBeDefined();
+    const again = await d.app.inject({ url: '/panel/app.js', headers: { 'if-none-match': String(js.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+    for (const url of ['/panel/..%2Findex.ts', '/panel/nope.js', '/panel/index.html', '/panel/tech.html']) {
+      expect((await d.app.inject({ url })).statusCode, url).toBe(404);
+    }
+    // Headers are the panel's own: the REST API keeps its responses as they are.
+    expect((await d.app.inject({ url: '/api/v1/health' })).headers['content-security-policy']).toBeUndefined();
+  });
+
+  it('gives the page its directory and travel sites', async () => {
+    const res = await d.app.inject({ url: '/api/v1/panel/config' });
+    expect(res.json()).toEqual({
+      room: { id: 'panel-srv', name: 'Salle <B>', locale: 'en', helpLine: '04 00', organisations: ['A'] },
+      directory: [{ name: 'Siège', number: 'sip:siege@example.org' }],
+      sites: [{ id: 'nimes', name: 'Nîmes', roundTripKm: 120 }],
+      co2KgPerKm: 0.244,
+    });
+    expect((await d.app.inject({ url: '/api/v1/panel/config', ...REMOTE })).statusCode).toBe(403);
+  });
+
+  it('without a PIN, serves the technician page to this machine only', async () => {
+    expect((await d.app.inject({ url: '/tech' })).statusCode).toBe(200);
+    const remote = await d.app.inject({ url: '/tech', ...REMOTE });
+    expect(remote.statusCode).toBe(403);
+    expect(remote.body).toContain('http.panelPin');
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/devices', ...REMOTE })).statusCode).toBe(403);
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/devices' })).json()).toEqual([]);
+    const login = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/login', payload: { pin: '1234' } });
+    expect(login.statusCode).toBe(409);
+  });
+});
+
+describe('panel server: tokens and a PIN', () => {
+  let d: Daemon;
+  beforeAll(async () => {
+    d = await daemonWith(`  panelPin: "482915"\n  tokens: [{ name: panel, role: panel, token: ${TOKEN} }]`);
+  });
+  afterAll(() => d?.stop());
+
+  it('the config route wants the panel token like the rest of the API', async () => {
+    expect((await d.app.inject({ url: '/api/v1/panel/config' })).statusCode).toBe(401);
+    expect((await d.app.inject({ url: '/api/v1/panel/config', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+  });
+
+  it('checks the PIN on the server, sets an HttpOnly SameSite=Strict cookie, and then lets commands through', async () => {
+    expect((await d.app.inject({ url: '/tech', ...REMOTE })).statusCode).toBe(200); // the PIN form
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/devices', ...REMOTE })).statusCode).toBe(401);
+    const wrong = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/login', payload: { pin: '000000' }, ...REMOTE });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+
+    const ok = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/login', payload: { pin: '482915' }, ...REMOTE });
+    expect(ok.statusCode).toBe(200);
+    const cookie = String(ok.headers['set-cookie']);
+    expect(cookie).toMatch(/^roomd_tech=[\w-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=900$/);
+    const headers = { cookie: cookie.split(';')[0]!, host: 'room.example:8080' };
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/session', headers, ...REMOTE })).json()).toMatchObject({ pinRequired: true, authenticated: true });
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/devices', headers, ...REMOTE })).statusCode).toBe(200);
+    // The command box reaches the command bus (here: an unknown device, so 404 from the core).
+    const cmd = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/devices/nope/commands/powerOn', headers, payload: {}, ...REMOTE });
+    expect(cmd.statusCode).toBe(404);
+    expect(cmd.json().error.code).toBe('UnknownDevice');
+    // A cross-site page cannot ride on the cookie.
+    const csrf = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/devices/nope/commands/powerOn', headers: { ...headers, origin: 'http://evil.example' }, payload: {}, ...REMOTE });
+    expect(csrf.statusCode).toBe(403);
+
+    await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/logout', headers, ...REMOTE });
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/devices', headers, ...REMOTE })).statusCode).toBe(401);
+  });
+});
+
+describe('TechGate', () => {
+  it('locks an address out after repeated wrong PINs, and sessions expire', () => {
+    let now = 1_000_000;
+    const gate = new TechGate({ pin: '1234', maxFailures: 3, lockMs: 60_000, ttlMs: 1000, now: () => now });
+    for (let i = 0; i < 3; i++) expect(() => gate.login('0000', '10.0.0.1')).toThrow(/wrong PIN/);
+    expect(() => gate.login('1234', '10.0.0.1')).toThrow(/too many wrong PINs/);
+    expect(gate.login('1234', '10.0.0.2')).toMatch(/^[\w-]{43}$/); // other addresses are not locked
+    now += 60_001;
+    const token = gate.login('1234', '10.0.0.1');
+    const request = { headers: { cookie: `a=b; roomd_tech=${token}` }, socket: { remoteAddress: '10.0.0.1' } } as never;
+    expect(gate.allows(request)).toBe(true);
+    now += 1001;
+    expect(gate.allows(request)).toBe(false);
+  });
+});
+
+describe('panel page logic (public/model.js)', async () => {
+  const model = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/model.js')).href);
+  const { translate } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/i18n.js')).href);
+  const t = (key: string, vars?: object) => translate('fr', key, vars);
+  const dev = (id: string, capabilities: string[], extra: object = {}) => ({ id, capabilities, online: true, state: {}, ...extra });
+
+  it('names devices by what they are, and by their configured name when two are alike', () => {
+    const devices = {
+      codec: dev('codec', ['power', 'call', 'micMute']),
+      cam: dev('cam', ['power', 'ptz']),
+      d1: dev('d1', ['power', 'input', 'volume']),
+      d2: dev('d2', ['power', 'input'], { name: 'Écran du fond' }),
+      mics: dev('mics', ['micMute', 'raw']),
+    };
+    const labels = model.deviceLabels(devices, t);
+    expect(Object.fromEntries(Object.entries(labels).map(([id, l]) => [id, (l as { label: string }).label]))).toEqual({
+      codec: 'Visioconférence', cam: 'Caméra', d1: 'Écran', d2: 'Écran du fond', mics: 'Micros',
+    });
+  });
+
+  it('explains failures in plain words with the help line, silent and erroring devices apart', () => {
+    const devices = { display: dev('display', ['power']), mics: dev('mics', ['micMute']), cam: dev('cam', ['ptz']) };
+    const steps = [
+      { device: 'display', command: 'powerOn', status: 'skipped', error: { code: 'DeviceOffline', message: 'x' } },
+      { device: 'mics', command: 'unmuteMicrophones', status: 'failed', error: { code: 'DeviceError', message: 'REP ERR' } },
+      { device: 'cam', command: 'recallPreset', status: 'ok' },
+    ];
+    expect(model.explainFailures(steps, devices, '04 67', t).map((f: { text: string }) => f.text)).toEqual([
+      'L’écran ne répond pas — appelez le 04\u00a067',
+      'Les micros signalent un problème — appelez le 04\u00a067',
+    ]);
+    expect(model.explainFailures(steps, devices, undefined, t)[0].text).toBe('L’écran ne répond pas — prévenez l’accueil');
+  });
+
+  it('folds steps into one row per device', () => {
+    const rows = model.progressRows([
+      { device: 'd', status: 'ok' }, { device: 'd', status: 'pending' }, { device: 'c', status: 'pending' }, { device: 'm', status: 'failed' }, { device: 'm', status: 'ok' },
+    ]);
+    expect(rows.map((r: { device: string; status: string }) => [r.device, r.status])).toEqual([['d', 'running'], ['c', 'pending'], ['m', 'failed']]);
+  });
+
+  it('sums microphones into one toggle state, and backs off reconnects with a cap', () => {
+    const m = (micMuted: boolean | null, online = true) => dev(`m${Math.random()}`, ['micMute'], { online, state: { micMuted } });
+    expect(model.micSummary({ a: m(true), b: m(true), c: m(false, false) }).muted).toBe(true);
+    expect(model.micSummary({ a: m(true), b: m(false) }).muted).toBe('mixed');
+    expect(model.micSummary({ a: m(null) }).muted).toBe(null);
+    expect([0, 1, 2, 3, 10].map((n) => model.backoffDelay(n, { random: () => 1 }))).toEqual([500, 1000, 2000, 4000, 4000]);
+    expect(model.formatDuration(3_725_000)).toBe('1:02:05');
+    expect(model.travelFromCounts({ a: 2, b: 0 })).toEqual([{ site: 'a', people: 2 }]);
+  });
+
+  it('has the same keys in every language', async () => {
+    const { DICTIONARIES } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/i18n.js')).href);
+    expect(Object.keys(DICTIONARIES.en).sort()).toEqual(Object.keys(DICTIONARIES.fr).sort());
+  });
+});
