@@ -60,12 +60,23 @@ export interface CallRecord {
   outcome: 'answered' | 'unanswered';
 }
 
+/** Every microphone in the room (arrays, USB mics, the codec's own) seen as one. */
+export interface MicrophonesState {
+  /** true/false when every online microphone device agrees; null when they disagree or none is known. */
+  muted: boolean | null;
+  /** Each micMute device's own state (null: unknown or offline). */
+  devices: Record<string, boolean | null>;
+  /** Devices whose state differs from the majority (what the panel warns about). */
+  disagree: string[];
+}
+
 export interface MeetingState {
   active: boolean;
   phase: 'idle' | 'starting' | 'active' | 'ending';
   session?: SessionSummary;
   steps?: StepResult[];
   startedAt?: string;
+  microphones?: MicrophonesState;
 }
 
 export interface MeetingEvents {
@@ -124,7 +135,12 @@ export class MeetingController {
         this.recordFault(change.device, change.to.lastError?.code ?? 'DeviceOffline', change.to.lastError?.message ?? 'went offline');
       }
       if (change.changed.includes('call')) this.followCall(change.device, change.to.state.call as CallState);
+      if (change.to.capabilities.includes('micMute') && (change.changed.includes('micMuted') || change.changed.includes('online'))) {
+        this.refreshMicrophones();
+      }
     }, this);
+    room.events.on('deviceRemoved', () => this.refreshMicrophones(), this);
+    this.state = { ...this.state, microphones: this.microphones() };
     this.idleTimer = setInterval(() => void this.checkAutoEnd(), 30_000);
     this.idleTimer.unref?.();
   }
@@ -177,9 +193,41 @@ export class MeetingController {
         throw toRoomError(err, 'BadArgs');
       }
     }
-    this.setState({ active: false, phase: 'idle', steps });
+    this.setState({ active: false, phase: 'idle', steps, microphones: this.microphones() });
     if (closed) this.events.emit('session', closed);
     return { ...(closed ? { session: closed } : {}), steps };
+  }
+
+  /**
+   * Mutes or unmutes every microphone device at once (codec included), in parallel. Resolves with
+   * each device's outcome; an offline device is reported, not fatal.
+   */
+  async setMicrophones(muted: boolean, source: CommandSource): Promise<{ microphones: MicrophonesState; results: StepResult[] }> {
+    const devices = this.room.devices().filter((d) => d.capabilities.includes('micMute')).map((d) => d.id);
+    if (devices.length === 0) throw new RoomError('Unsupported', 'no device with the micMute capability');
+    const command = muted ? 'muteMicrophones' : 'unmuteMicrophones';
+    const results = await this.runScene(devices.map((device) => ({ device, command })), source);
+    return { microphones: this.microphones(), results };
+  }
+
+  private microphones(): MicrophonesState {
+    const devices: Record<string, boolean | null> = {};
+    for (const d of this.room.devices()) {
+      if (!d.capabilities.includes('micMute')) continue;
+      const value = d.state.micMuted;
+      devices[d.id] = d.online && typeof value === 'boolean' ? value : null;
+    }
+    const known = Object.entries(devices).filter(([, v]) => v !== null) as Array<[string, boolean]>;
+    const mutedCount = known.filter(([, v]) => v).length;
+    const majority = mutedCount * 2 >= known.length; // ties count as muted: the safer reading
+    const disagree = known.filter(([, v]) => v !== majority).map(([id]) => id);
+    const muted = known.length === 0 || disagree.length > 0 ? null : majority;
+    return { muted, devices, disagree };
+  }
+
+  private refreshMicrophones(): void {
+    const microphones = this.microphones();
+    if (!isDeepStrictEqual(microphones, this.state.microphones)) this.setState({ ...this.state, microphones });
   }
 
   /** Stops timers and listeners (shutdown). */
@@ -206,9 +254,9 @@ export class MeetingController {
       if (!codec) throw new RoomError('Unsupported', 'no device with the call capability to dial with');
       scene.push({ device: codec, command: 'dial', args: { number: request.dial } });
     }
-    this.setState({ active: true, phase: 'starting', session, startedAt, steps: scene.map(pendingStep) });
+    this.setState({ active: true, phase: 'starting', session, startedAt, steps: scene.map(pendingStep), microphones: this.microphones() });
     const steps = await this.runScene(scene, source);
-    this.setState({ active: true, phase: 'active', session, startedAt, steps });
+    this.setState({ active: true, phase: 'active', session, startedAt, steps, microphones: this.microphones() });
     return { session, steps };
   }
 

@@ -24,6 +24,7 @@ export const StartBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export const MicrophonesBody = Type.Object({ muted: Type.Boolean() }, { additionalProperties: false });
 export const EndBody = Type.Object({ avoidedTravel: Type.Optional(Travel) }, { additionalProperties: false });
 
 /** One-button start and end (CONTRACT §4). Answers once every step settled. */
@@ -37,6 +38,16 @@ export function meetingRoutes(ctx: ApiContext) {
       const body = request.body ?? {};
       assertMatches(StartBody, body, 'body');
       return ctx.meeting.start(body as never, sourceOf(identity));
+    });
+
+    app.post('/api/v1/meeting/microphones', {
+      attachValidation: true,
+      schema: { tags: ['meeting'], summary: 'Mute or unmute every microphone in the room at once (codec included)', body: MicrophonesBody },
+    }, async (request) => {
+      const identity = authorize(ctx, request, 'panelCommand');
+      const body = request.body ?? {};
+      assertMatches(MicrophonesBody, body, 'body');
+      return ctx.meeting.setMicrophones((body as { muted: boolean }).muted, sourceOf(identity));
     });
 
     app.post('/api/v1/meeting/end', {
