@@ -1,3 +1,4 @@
+import { discoverVisca } from './discover.ts';
 import { defineDriver, Type, type Static } from '../../src/sdk/index.ts';
 import { createViscaDriver } from './driver.ts';
 import { cameraOptionProperties } from './options.ts';
@@ -28,6 +29,7 @@ export const driver = defineDriver({
   },
   create: (ctx) => createViscaDriver(ctx),
   startSimulator: (options, deviceOptions) => startViscaSimulator(options, deviceOptions),
+  discover: (params) => discoverVisca(params),
 });
 
 export { ViscaCameraDriver } from './camera.ts';

@@ -107,7 +107,15 @@ export const encode = {
   zoomInquiry: (address: number): Buffer => packet(address, 0x09, 0x04, 0x47),
   panTiltInquiry: (address: number): Buffer => packet(address, 0x09, 0x06, 0x12),
   memoryInquiry: (address: number): Buffer => packet(address, 0x09, 0x04, 0x3f),
+  /** CAM_VersionInq: vendor, model, ROM revision, socket count. */
+  versionInquiry: (address: number): Buffer => packet(address, 0x09, 0x00, 0x02),
 };
+
+/** CAM_VersionInq answer `GG GG HH HH JJ JJ KK` (after `z0 50`). */
+export function decodeVersion(data: Uint8Array): { vendor: number; model: number; rom: number; sockets: number } | undefined {
+  if (data.length < 7) return undefined;
+  return { vendor: (data[0]! << 8) | data[1]!, model: (data[2]! << 8) | data[3]!, rom: (data[4]! << 8) | data[5]!, sockets: data[6]! };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Decoding (camera → controller)

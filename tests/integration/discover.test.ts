@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscoveryResponder, type DiscoveryResponder } from '../../drivers/onvif/sim-discovery.ts';
+import { ViscaSerialSimulator } from '../../drivers/visca/simulator.ts';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
+import { requireTool } from '../helpers/tools.ts';
 
 /** `POST /api/v1/discover` (what `roomctl discover` calls): bounded, and only to the targets allowed. */
 describe('discovery for technicians', () => {
@@ -35,5 +37,21 @@ describe('discovery for technicians', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('BadArgs');
     expect(responder.probes).toHaveLength(1);
+  });
+
+  it.skipIf(!requireTool('socat', 'socat'))('finds a VISCA camera on a serial port it is given, and says what it is', async () => {
+    const camera = await ViscaSerialSimulator.start({ link: 'pty' });
+    try {
+      const path = (camera.transport as { path: string }).path;
+      const res = await daemon.api('POST', '/api/v1/discover', { drivers: ['visca'], serialPorts: [path, '/dev/ttyNOPE0'], timeoutMs: 500 });
+      expect(res.status).toBe(200);
+      expect(res.body.devices).toEqual([
+        expect.objectContaining({ driver: 'visca', address: `${path}#1`, description: expect.stringContaining('Sony model 0x0511') }),
+      ]);
+      expect(res.body.devices[0].configSnippet).toContain(`transport: { type: serial, path: ${path}, baudRate: 9600 }`);
+      expect(camera.log.received().slice(0, 2)).toEqual(['88 30 01 FF', '81 09 00 02 FF']);
+    } finally {
+      await camera.close();
+    }
   });
 });
