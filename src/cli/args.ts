@@ -15,6 +15,9 @@ commands:
   report [--month YYYY-MM | --from DATE --to DATE]
   logs [--follow]                         the event stream (state, meeting, session), one line each
   health                                  ok, or degraded (exit 1), per device
+  discover [--serial PATH ...] [--driver NAME ...] [--seconds N]
+                                          cameras: ONVIF by WS-Discovery on the LAN, VISCA on the serial
+                                            ports given; prints config snippets to paste
 
 options:
   --url URL          roomd's address (default: $ROOMD_URL, else http://127.0.0.1:8080)
@@ -43,7 +46,8 @@ export type Invocation =
   | { cmd: 'meeting'; action: 'start' | 'end'; body: Record<string, unknown> }
   | { cmd: 'sessions'; csv: boolean; query: Record<string, string> }
   | { cmd: 'report'; query: Record<string, string> }
-  | { cmd: 'logs'; follow: boolean };
+  | { cmd: 'logs'; follow: boolean }
+  | { cmd: 'discover'; body: { serialPorts?: string[]; drivers?: string[]; timeoutMs?: number } };
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -63,6 +67,9 @@ const OPTIONS = {
   offset: { type: 'string' },
   month: { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
+  serial: { type: 'string', multiple: true },
+  driver: { type: 'string', multiple: true },
+  seconds: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -79,6 +86,7 @@ const ALLOWED: Record<string, string[]> = {
   sessions: ['csv', 'from', 'to', 'organisation', 'organization', 'limit', 'offset'],
   report: ['month', 'from', 'to', 'organisation', 'organization'],
   logs: ['follow'],
+  discover: ['serial', 'driver', 'seconds'],
 };
 
 /** Reads argv (without `node roomctl`) and the environment into what to do. Throws UsageError. */
@@ -155,6 +163,18 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = {}): {
     case 'logs':
       noMore(name, rest);
       return { globals, invocation: { cmd: 'logs', follow: values.follow ?? false } };
+    case 'discover': {
+      noMore(name, rest);
+      const body: { serialPorts?: string[]; drivers?: string[]; timeoutMs?: number } = {};
+      if (values.serial) body.serialPorts = values.serial;
+      if (values.driver) body.drivers = values.driver;
+      if (values.seconds !== undefined) {
+        const seconds = Number(values.seconds);
+        if (!(seconds >= 0.1 && seconds <= 10)) throw new UsageError(`--seconds takes 0.1 to 10 (got '${values.seconds}')`);
+        body.timeoutMs = Math.round(seconds * 1000);
+      }
+      return { globals, invocation: { cmd: 'discover', body } };
+    }
   }
   throw new UsageError(`unknown command '${cmd}'`);
 }

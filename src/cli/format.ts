@@ -285,3 +285,21 @@ export function dateTime(iso: string, options: FormatOptions = {}): string {
 function time(date: Date, options: FormatOptions): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: options.timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(date);
 }
+
+/** A device found by `roomctl discover`. */
+export interface DiscoveredView {
+  driver: string;
+  address: string;
+  description: string;
+  configSnippet: string;
+}
+
+/** Each camera found, then its config snippet, ready to paste under `devices:`. */
+export function formatDiscovered(result: { devices: DiscoveredView[]; errors: Array<{ driver: string; message: string }> }): string {
+  if (result.devices.length === 0) return 'nothing found (ONVIF cameras answer WS-Discovery on the LAN; give VISCA serial ports with --serial)\n';
+  const blocks = result.devices.map((d) => {
+    const snippet = d.configSnippet.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+    return `${d.driver}  ${d.address}  ${d.description}\n${snippet}`;
+  });
+  return `${blocks.join('\n\n')}\n`;
+}

@@ -2,6 +2,8 @@ import { USAGE, parseCommandLine, type Globals, type Invocation } from './args.t
 import { CliError, EXIT, RoomdClient, queryString, unreachable, errorFromResponse } from './client.ts';
 import {
   formatCommandResult,
+  formatDiscovered,
+  type DiscoveredView,
   formatDevice,
   formatDevices,
   formatEvent,
@@ -104,6 +106,11 @@ async function execute(inv: Invocation, globals: Globals, io: CliIO): Promise<nu
     }
     case 'logs':
       return followEvents(globals, io, inv.follow);
+    case 'discover': {
+      const result = await api.json<{ devices: DiscoveredView[]; errors: Array<{ driver: string; message: string }> }>('POST', '/api/v1/discover', inv.body);
+      out(formatDiscovered(result), result);
+      return EXIT.ok;
+    }
   }
 }
 

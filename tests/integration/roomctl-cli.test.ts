@@ -229,6 +229,16 @@ describe('roomctl against a running roomd', () => {
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d display volume=42 \(.+\)$/m);
   });
 
+  it('discover: nothing on the ports given is said plainly; a bad --seconds is a usage error', async () => {
+    // --driver visca: no WS-Discovery multicast leaves this machine during tests
+    const none = await inProcess(['discover', '--driver', 'visca', '--serial', '/dev/ttyNOPE9', '--seconds', '0.3']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/^nothing found/);
+    const bad = await inProcess(['discover', '--seconds', '99']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--seconds takes 0\.1 to 10/);
+  });
+
   it('logs --follow exits 3 when roomd goes away (runs last: stops the daemon)', async () => {
     let stdout = '';
     let stderr = '';
