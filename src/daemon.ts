@@ -7,7 +7,7 @@ import type { LoadedConfig } from './config/loader.ts';
 import type { DeviceConfig, RoomdConfig } from './config/schema.ts';
 import { loadConfig } from './config/loader.ts';
 import { applyConfig, roomInfo, type ReloadResult } from './reload.ts';
-import { MeetingController, type SessionLog } from './core/meeting.ts';
+import { MeetingController } from './core/meeting.ts';
 import { Room } from './core/room.ts';
 import type { BackoffOptions, DeviceSpec } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';

@@ -1,29 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CallState } from './capabilities.ts';
-import { makeCommand, type CommandSource } from './command.ts';
+import type { CommandSource } from './command.ts';
 import { EventBus } from './event-bus.ts';
-import { RoomError, toRoomError, type ErrorCode } from './errors.ts';
+import { RoomError, toRoomError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Room } from './room.ts';
+import { pendingStep, runScene, type SceneStepSpec, type StepResult } from './scene.ts';
 
-/** A step of a scene: one command to one device (CONTRACT §2 `scenes`). */
-export interface SceneStepSpec {
-  device: string;
-  command: string;
-  args?: Record<string, unknown>;
-  waitFor?: Record<string, unknown>;
-  timeoutMs?: number;
-}
-
-export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
-
-export interface StepResult {
-  device: string;
-  command: string;
-  status: StepStatus;
-  ms?: number;
-  error?: { code: ErrorCode; message: string };
-}
+export type { SceneStepSpec, StepResult, StepStatus } from './scene.ts';
 
 /** What a session record looks like to the core; the session store owns the full shape (CONTRACT §6). */
 export interface SessionSummary {
@@ -260,66 +244,13 @@ export class MeetingController {
     return { session, steps };
   }
 
-  /** Runs steps: in order per device, devices in parallel. Publishes progress as each step settles. */
-  private async runScene(scene: SceneStepSpec[], source: CommandSource): Promise<StepResult[]> {
-    const results: StepResult[] = scene.map(pendingStep);
-    const byDevice = new Map<string, number[]>();
-    scene.forEach((step, i) => byDevice.set(step.device, [...(byDevice.get(step.device) ?? []), i]));
-    const publish = () => {
-      if (this.state.phase === 'starting' || this.state.phase === 'ending') this.setState({ ...this.state, steps: results.map((r) => ({ ...r })) });
-    };
-    await Promise.all(
-      [...byDevice.values()].map(async (indexes) => {
-        for (const i of indexes) {
-          const step = scene[i]!;
-          const started = performance.now();
-          results[i] = { ...results[i]!, status: 'running' };
-          publish();
-          try {
-            const timeoutMs = step.timeoutMs ?? this.options.defaultStepTimeoutMs ?? 15_000;
-            await withTimeout(this.runStep(step, source, timeoutMs), timeoutMs, `${step.device}.${step.command}`);
-            results[i] = { device: step.device, command: step.command, status: 'ok', ms: Math.round(performance.now() - started) };
-          } catch (err) {
-            const error = toRoomError(err);
-            results[i] = {
-              device: step.device,
-              command: step.command,
-              status: error.code === 'DeviceOffline' || error.code === 'UnknownDevice' ? 'skipped' : 'failed',
-              ms: Math.round(performance.now() - started),
-              error: { code: error.code, message: error.message },
-            };
-          }
-          publish();
-        }
-      }),
-    );
-    return results;
-  }
-
-  private async runStep(step: SceneStepSpec, source: CommandSource, timeoutMs: number): Promise<void> {
-    if (step.waitFor) await this.waitForState(step.device, step.waitFor, timeoutMs);
-    await this.room.execute(makeCommand(step.device, step.command, step.args ?? {}, { ...source, surface: 'scene' }));
-  }
-
-  private waitForState(device: string, wanted: Record<string, unknown>, timeoutMs: number): Promise<void> {
-    const matches = () => {
-      const record = this.room.store.get(device);
-      return !!record && Object.entries(wanted).every(([k, v]) => isDeepStrictEqual(record.state[k], v));
-    };
-    if (matches()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const owner = {};
-      const timer = setTimeout(() => {
-        this.room.events.removeOwner(owner);
-        reject(new RoomError('DeviceTimeout', `${device} did not reach ${JSON.stringify(wanted)} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.room.events.on('device', (change) => {
-        if (change.device === device && matches()) {
-          clearTimeout(timer);
-          this.room.events.removeOwner(owner);
-          resolve();
-        }
-      }, owner);
+  /** Runs a scene, publishing progress while the meeting is starting or ending. */
+  private runScene(scene: SceneStepSpec[], source: CommandSource): Promise<StepResult[]> {
+    return runScene(this.room, scene, source, {
+      defaultTimeoutMs: this.options.defaultStepTimeoutMs ?? 15_000,
+      onProgress: (steps) => {
+        if (this.state.phase === 'starting' || this.state.phase === 'ending') this.setState({ ...this.state, steps });
+      },
     });
   }
 
@@ -400,10 +331,6 @@ export class MeetingController {
   }
 }
 
-function pendingStep(step: SceneStepSpec): StepResult {
-  return { device: step.device, command: step.command, status: 'pending' };
-}
-
 function who(source: CommandSource): string {
   return source.identity ?? source.surface;
 }
@@ -415,11 +342,4 @@ function crossed(from: Date, to: Date, hhmm: string): boolean {
   mark.setHours(h, m, 0, 0);
   if (mark > to) mark.setDate(mark.getDate() - 1);
   return mark > from && mark <= to;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RoomError('DeviceTimeout', `${label}: step did not finish within ${ms} ms`)), ms);
-    promise.then((v) => (clearTimeout(timer), resolve(v)), (e) => (clearTimeout(timer), reject(e)));
-  });
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.ts';
 import { DriverRegistry } from '../../src/core/driver-registry.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
-import { defineDriver, Type, type DriverModule, type SimulatorHandle } from '../../src/sdk/index.ts';
+import { type DriverModule, type SimulatorHandle } from '../../src/sdk/index.ts';
 import { startMdcSimulator, type MdcSimulator } from '../../drivers/samsung-mdc/simulator.ts';
 import { startShureSimulator, type ShureSimulator } from '../../drivers/shure-dcs/simulator.ts';
 import type { ViscaSerialSimulator } from '../../drivers/visca/index.ts';

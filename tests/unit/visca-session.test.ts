@@ -1,7 +1,4 @@
 import { describe, it, expect, vi } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { StreamLink, type ViscaLink } from '../../drivers/visca/link.ts';
 import { BaseTransport } from '../../src/transports/transport.ts';
 import { encode, parseHex, toHex } from '../../drivers/visca/protocol.ts';
