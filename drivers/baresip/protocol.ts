@@ -89,15 +89,35 @@ export function splitNetstrings(buffer: Buffer, maxPayload = DEFAULT_MAX_PAYLOAD
       // Garbage that ends in digits glues onto the real length ("\x05" + "79:{…}," reads as 579).
       // If a shorter tail of the digit run frames a complete JSON object, that is the real frame.
       const tail = realFrameInDigitTail(buffer, pos, end);
-      if (tail < 0) break; // payload or comma still arriving
-      skip('garbage digits before a netstring length');
-      discarded += tail - pos;
-      pos = tail;
+      if (tail >= 0) {
+        skip('garbage digits before a netstring length');
+        discarded += tail - pos;
+        pos = tail;
+        continue;
+      }
+      // Garbage such as "100:{" would hold back every later frame until 100 bytes arrive; if a
+      // complete, valid netstring already follows, the candidate was garbage.
+      const next = nextValidFrame(buffer, start);
+      if (next < 0) break; // payload or comma still arriving
+      skip('a netstring length that frames nothing');
+      discarded += next - pos;
+      pos = next;
       continue;
     }
     if (buffer[start + length] !== COMMA) {
       skip(`expected ',' after a ${length}-byte netstring payload`);
       continue;
+    }
+    // A stray digit before a real length ("2" + "2:{}," + …) makes a longer "frame" whose payload is
+    // not JSON; a shorter tail of the digits that frames valid JSON is the real one.
+    if (end - pos > 1 && !isJson(buffer, start, length)) {
+      const tail = realFrameInDigitTail(buffer, pos, end);
+      if (tail >= 0) {
+        skip('garbage digits before a netstring length');
+        discarded += tail - pos;
+        pos = tail;
+        continue;
+      }
     }
     frames.push(Buffer.from(buffer.subarray(start, start + length)));
     pos = start + length + 1;
@@ -116,14 +136,31 @@ function realFrameInDigitTail(buffer: Buffer, from: number, colon: number): numb
     const length = Number(buffer.toString('latin1', q, colon));
     const start = colon + 1;
     if (buffer.length < start + length + 1 || buffer[start + length] !== COMMA) continue;
-    try {
-      JSON.parse(buffer.toString('utf8', start, start + length));
-      return q;
-    } catch {
-      // not it; try a shorter tail
-    }
+    if (isJson(buffer, start, length)) return q;
   }
   return -1;
+}
+
+/** The start of the first complete netstring after `from` whose payload is valid JSON; -1 if none. */
+function nextValidFrame(buffer: Buffer, from: number): number {
+  for (let colon = buffer.indexOf(COLON, from); colon >= 0; colon = buffer.indexOf(COLON, colon + 1)) {
+    let digits = colon;
+    while (digits > from && isDigit(buffer[digits - 1]) && colon - digits < MAX_DIGITS) digits--;
+    if (digits === colon || buffer[colon + 1] !== OPEN_BRACE) continue;
+    const length = Number(buffer.toString('latin1', digits, colon));
+    const start = colon + 1;
+    if (buffer.length >= start + length + 1 && buffer[start + length] === COMMA && isJson(buffer, start, length)) return digits;
+  }
+  return -1;
+}
+
+function isJson(buffer: Buffer, start: number, length: number): boolean {
+  try {
+    JSON.parse(buffer.toString('utf8', start, start + length));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Stateful wrapper around {@link splitNetstrings} for a socket: feed chunks, get payloads. */

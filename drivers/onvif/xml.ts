@@ -135,20 +135,24 @@ export function childrenNamed(el: XmlElement | undefined, name: string): XmlElem
 
 /** The first element with this local name, depth-first, including `el` itself. */
 export function find(el: XmlElement | undefined, name: string): XmlElement | undefined {
-  if (!el) return undefined;
-  if (el.name === name) return el;
-  for (const c of el.children) {
-    const hit = find(c, name);
-    if (hit) return hit;
+  // Iterative, depth-first in document order: a hostile, deeply nested reply must not blow the stack.
+  const stack: XmlElement[] = el ? [el] : [];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.name === name) return node;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   return undefined;
 }
 
-/** Every element with this local name, depth-first. */
+/** Every element with this local name, depth-first (iterative, like {@link find}). */
 export function findAll(el: XmlElement | undefined, name: string, out: XmlElement[] = []): XmlElement[] {
-  if (!el) return out;
-  if (el.name === name) out.push(el);
-  for (const c of el.children) findAll(c, name, out);
+  const stack: XmlElement[] = el ? [el] : [];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.name === name) out.push(node);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
   return out;
 }
 

@@ -221,6 +221,13 @@ export class MeetingController {
   }
 
   private async runStart(request: StartRequest, source: CommandSource): Promise<{ session: SessionSummary; steps: StepResult[] }> {
+    // Everything that can refuse the request is checked before the session row is written.
+    const scene = [...this.options.meetingStart];
+    if (request.dial) {
+      const codec = this.callDevices()[0];
+      if (!codec) throw new RoomError('Unsupported', 'no device with the call capability to dial with');
+      scene.push({ device: codec, command: 'dial', args: { number: request.dial } });
+    }
     const startedAt = this.now().toISOString();
     // The session row is written before any device is touched: a crash mid-start loses nothing.
     const session: SessionSummary = this.sessions
@@ -232,12 +239,6 @@ export class MeetingController {
         })
       : { id: `ephemeral-${Date.now()}`, startedAt };
     this.touch();
-    const scene = [...this.options.meetingStart];
-    if (request.dial) {
-      const codec = this.callDevices()[0];
-      if (!codec) throw new RoomError('Unsupported', 'no device with the call capability to dial with');
-      scene.push({ device: codec, command: 'dial', args: { number: request.dial } });
-    }
     this.setState({ active: true, phase: 'starting', session, startedAt, steps: scene.map(pendingStep), microphones: this.microphones() });
     const steps = await this.runScene(scene, source);
     this.setState({ active: true, phase: 'active', session, startedAt, steps, microphones: this.microphones() });

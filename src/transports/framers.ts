@@ -26,8 +26,10 @@ export function splitOnTerminator(terminator: number, maxLength: number): SplitF
     }
     let rest = buffer.subarray(start);
     if (rest.length > maxLength) {
-      discarded += rest.length;
-      rest = Buffer.alloc(0);
+      // Too long already: keep just enough of it (maxLength + 1 bytes) that it is still too long
+      // when its terminator arrives, so its tail is never mistaken for a frame of its own.
+      discarded += rest.length - (maxLength + 1);
+      rest = rest.subarray(0, maxLength + 1);
     }
     return { frames, rest: Buffer.from(rest), discarded };
   };

@@ -16,11 +16,8 @@ import { cut, cutPoints, feed, hex, noisyBytes, params } from './fuzz-helpers.ts
 
 /**
  * baresip ctrl_tcp netstrings (drivers/baresip/protocol.ts) through NetstringReader, as the
- * driver reads them. "After garbage": garbage that neither opens a netstring whose payload starts
- * with `{` (`<digits>:{`: a plausible frame still arriving, so the reader waits for its bytes) nor
- * ends in a digit (which glues onto the next length: `1` + `38:{…},` reads as `138:`; with ONE
- * frame after it the reader recovers — checked below — but with two it can swallow both, see the
- * fuzz report). Any other garbage costs only its own bytes.
+ * driver reads them. After any garbage — even digits that glue onto the next length, or a
+ * `<digits>:{` that looks like a long frame still arriving — the frames that follow are decoded.
  */
 const SPECIAL = [0x3a, 0x2c, 0x7b, 0x7d, 0x30, 0x31, 0x35, 0x39];
 
@@ -94,10 +91,9 @@ describe('fuzz: baresip netstrings', () => {
     );
   });
 
-  it('regains sync: garbage (no `<digits>:{` in it, not ending in a digit), then two messages decode', () => {
+  it('regains sync: any garbage, then two messages decode', () => {
     fc.assert(
       fc.property(noisyBytes(SPECIAL, 300), messageArb, messageArb, cutPoints, (garbage, a, b, cuts) => {
-        fc.pre(!/\d:\{|\d$/.test(Buffer.from(garbage).toString('latin1')));
         const wire = Buffer.concat([garbage, encodeNetstring(a.json), encodeNetstring(b.json)]);
         expect(payloads(cut(wire, cuts)).slice(-2).map(decodeMessage)).toEqual([a.expected, b.expected]);
       }),

@@ -173,3 +173,21 @@ SESSIONS
     expect((await daemon.api('PATCH', '/api/v1/sessions/nope', { avoidedTravel: [] })).status).toBe(404);
   });
 });
+
+describe('meetings: a refused start leaves nothing behind', () => {
+  it('dialing in a room with no codec is refused before any session is written, and the room can still start', async () => {
+    const { startTestDaemon } = await import('../helpers/daemon.ts');
+    const daemon = await startTestDaemon('room: { id: nocodec, name: Salle }\n');
+    try {
+      const refused = await daemon.api('POST', '/api/v1/meeting/start', { dial: 'sip:x@y' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('Unsupported');
+      expect((await daemon.api('GET', '/api/v1/sessions')).body.total).toBe(0);
+      expect((await daemon.api('POST', '/api/v1/meeting/start', {})).status).toBe(200);
+      expect((await daemon.api('POST', '/api/v1/meeting/end', {})).status).toBe(200);
+      expect((await daemon.api('POST', '/api/v1/meeting/start', {})).status).toBe(200);
+    } finally {
+      await daemon.close();
+    }
+  });
+});

@@ -203,3 +203,19 @@ describe('baresip reply texts', () => {
     else expect(p).toMatch(problem);
   });
 });
+
+describe('netstring resync (found by fuzzing)', () => {
+  const enc = (o: unknown) => { const j = JSON.stringify(o); return `${Buffer.byteLength(j)}:${j},`; };
+  it('a stray digit before two frames loses neither', () => {
+    const reader = new NetstringReader();
+    const a = { x: 1 };
+    const b = { event: true, type: 'CALL_RINGING' };
+    const payloads = reader.push(Buffer.from(`2${enc(a)}${enc(b)}`)).map((p) => JSON.parse(p.toString()));
+    expect(payloads).toEqual([a, b]);
+  });
+  it('garbage that looks like a long length does not hold back the frames after it', () => {
+    const reader = new NetstringReader();
+    const b = { response: true, ok: true, token: 't1' };
+    expect(reader.push(Buffer.from(`100:{${enc(b)}`)).map((p) => JSON.parse(p.toString()))).toEqual([b]);
+  });
+});

@@ -178,3 +178,11 @@ describe('onvif xml reader', () => {
     expect(() => parseXml(text)).toThrow(why);
   });
 });
+
+describe('hostile XML (found by fuzzing)', () => {
+  it('a reply nested 20 000 levels deep is not a fault and does not blow the stack', async () => {
+    const { parseSoapFault } = await import('../../drivers/onvif/protocol.ts');
+    const deep = '<a>'.repeat(20_000) + '</a>'.repeat(20_000);
+    expect(parseSoapFault(deep)).toBeUndefined();
+  });
+});
