@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { atMost, median, round, type Figure } from './lib/figures.ts';
+import { sleep } from './lib/rig.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STARTS = 3;
+const IDLE_MS = 30_000;
+
+/** config/demo.yaml with ephemeral ports and a throw-away database, written to `dir`. */
+export function demoCopy(dir: string): string {
+  const doc = parseDocument(readFileSync(join(ROOT, 'config/demo.yaml'), 'utf8'));
+  doc.setIn(['http', 'port'], 0);
+  doc.setIn(['mqtt', 'embedded', 'port'], 0);
+  doc.setIn(['sessions', 'database'], join(dir, 'sessions.db'));
+  const file = join(dir, 'demo.yaml');
+  writeFileSync(file, doc.toString());
+  return file;
+}
+
+/** VmRSS of a process, in MB (Linux). */
+export function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+interface Started {
+  pid: number;
+  url: string;
+  /** Spawn → first 200 from /api/v1/health. */
+  firstOkMs: number;
+  /** Spawn → health says every device is online (`status: ok`). */
+  allOnlineMs: number | null;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node bin/roomd.js --config file` and times it to healthy. */
+async function startProcess(file: string): Promise<Started> {
+  const t0 = performance.now();
+    // ROOMD_BENCH_NODE_ARGS (e.g. `--max-semi-space-size=2`) tries Node flags on the daemon.
+  const nodeArgs = process.env.ROOMD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/roomd.js'), '--config', file], {
+    cwd: ROOT,
+    env: { ...process.env, ROOMD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    let url: string | undefined;
+    let firstOkMs: number | undefined;
+    const deadline = t0 + 20_000;
+    while (performance.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`roomd exited (${child.exitCode}):\n${out.slice(-2000)}`);
+      url ??= /"url":"(http:\/\/[^"]+)".*"msg":"roomd listening"/.exec(out)?.[1];
+      if (url) {
+        const res = await fetch(`${url}/api/v1/health`).catch(() => undefined);
+        if (res) {
+          const body = (await res.json()) as { status: string };
+          if (res.status === 200 && firstOkMs === undefined) firstOkMs = performance.now() - t0;
+          if (body.status === 'ok') return { pid: child.pid!, url, firstOkMs: firstOkMs!, allOnlineMs: performance.now() - t0, stop };
+        }
+      }
+      await sleep(firstOkMs === undefined ? 5 : 50);
+    }
+    if (firstOkMs !== undefined && url) return { pid: child.pid!, url, firstOkMs, allOnlineMs: null, stop };
+    throw new Error(`roomd not healthy within 20 s:\n${out.slice(-2000)}`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * `startupMs` (median of 3 spawns of `node bin/roomd.js` on a copy of the demo config: process
+ * spawn → first 200 from /api/v1/health) and `idleRssMb` (VmRSS of the last one after 30 s idle
+ * with every demo device connected).
+ */
+export async function processFigures(): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'roomd-bench-'));
+  try {
+    const file = demoCopy(dir);
+    const firstOk: number[] = [];
+    const allOnline: number[] = [];
+    let last: Started | undefined;
+    for (let i = 0; i < STARTS; i++) {
+      const started = await startProcess(file);
+      firstOk.push(started.firstOkMs);
+      if (started.allOnlineMs !== null) allOnline.push(started.allOnlineMs);
+      if (i < STARTS - 1) await started.stop();
+      else last = started;
+    }
+    let idle: number;
+    let rssAtReady: number;
+    try {
+      rssAtReady = rssMb(last!.pid);
+      await sleep(IDLE_MS);
+      idle = rssMb(last!.pid);
+    } finally {
+      await last!.stop();
+    }
+    return [
+      atMost('startupMs', median(firstOk), 1500, 'ms', firstOk.length,
+        `spawn → first 200 from /api/v1/health, median of ${STARTS} (${firstOk.map(round).join('/')}); → every demo device online (status ok): ${allOnline.map(round).join('/')} ms; includes tsx compiling the sources on the fly`),
+      atMost('idleRssMb', idle, 80, 'MB', 1,
+        `VmRSS of the daemon process after ${IDLE_MS / 1000} s idle, demo devices connected (${round(rssAtReady)} MB when healthy); the cec stand-in's own process is not counted`),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
