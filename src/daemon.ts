@@ -15,7 +15,7 @@ import { SessionStore } from './sessions/index.ts';
 import { sessionRoutes } from './api/rest/session-routes.ts';
 import { metricsRoutes } from './api/rest/metrics-routes.ts';
 import { panelRoutes } from './api/panel/index.ts';
-import { startMqtt, type MqttService } from './api/mqtt/index.ts';
+import type { MqttService } from './api/mqtt/index.ts';
 
 export interface DaemonOptions {
   log?: PinoLogger;
@@ -106,7 +106,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.
-  const mqtt: MqttService | undefined = config.mqtt ? await startMqtt(ctx) : undefined;
+  const mqtt: MqttService | undefined = config.mqtt ? await (await import('./api/mqtt/index.ts')).startMqtt(ctx) : undefined;
 
   let stopping: Promise<void> | undefined;
   let reloading: Promise<ReloadResult> | undefined;

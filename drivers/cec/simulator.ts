@@ -60,9 +60,11 @@ export async function startCecSimulator(options: Record<string, unknown>): Promi
     };
   }
   const bus = await startFakeCecBus(tv);
-  // Absolute paths throughout: the daemon may run from any working directory.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const script = fileURLToPath(new URL('./fake-cec-client.ts', import.meta.url));
+  // Absolute paths throughout: the daemon may run from any working directory. Compiled (dist/), the
+  // stand-in is plain JavaScript; from the sources it runs through tsx like the daemon.
+  const compiled = import.meta.url.endsWith('.js');
+  const script = fileURLToPath(new URL(compiled ? './fake-cec-client.js' : './fake-cec-client.ts', import.meta.url));
+  const loader = compiled ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
   return {
     mode: 'fake',
     tv: bus.tv,
@@ -70,7 +72,7 @@ export async function startCecSimulator(options: Record<string, unknown>): Promi
     transport: {
       type: 'process',
       command: process.execPath,
-      args: ['--import', tsx, script, '--bus', `127.0.0.1:${bus.port}`, ...CEC_CLIENT_ARGS],
+      args: [...loader, script, '--bus', `127.0.0.1:${bus.port}`, ...CEC_CLIENT_ARGS],
     },
     close: () => bus.close(),
   };

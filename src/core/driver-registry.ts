@@ -51,7 +51,7 @@ export class DriverRegistry {
   /** Names of the drivers present in the folder. */
   names(): string[] {
     return readdirSync(this.dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(this.dir, d.name, 'index.ts')))
+      .filter((d) => d.isDirectory() && (existsSync(join(this.dir, d.name, 'index.ts')) || existsSync(join(this.dir, d.name, 'index.js'))))
       .map((d) => d.name)
       .sort();
   }
@@ -60,7 +60,7 @@ export class DriverRegistry {
     const cached = this.cache.get(name);
     if (cached) return cached;
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new RoomError('ConfigError', `driver name '${name}' is not a folder name`);
-    const file = join(this.dir, name, 'index.ts');
+    const file = [join(this.dir, name, 'index.ts'), join(this.dir, name, 'index.js')].find(existsSync) ?? join(this.dir, name, 'index.ts');
     if (!existsSync(file)) {
       throw new RoomError('ConfigError', `unknown driver '${name}' (no ${join(name, 'index.ts')} in ${this.dir})`);
     }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { BaseTransport } from './transport.ts';
 import type { SerialTransportConfig } from './config.ts';
 
@@ -25,9 +25,11 @@ export class SerialTransport extends BaseTransport {
     this.description = `serial:${config.path}@${config.baudRate}`;
   }
 
-  open(): Promise<this> {
+  async open(): Promise<this> {
+    // Loaded on first use: rooms without a serial device never pay for the native binding.
+    const { SerialPort: Port } = await import('serialport');
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({
+      const port: SerialPort = new Port({
         path: this.config.path,
         baudRate: this.config.baudRate,
         dataBits: this.config.dataBits ?? 8,

@@ -1,3 +1,4 @@
+import { documentOnly } from './document-only.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { assertMatches } from '../../core/command.ts';
@@ -24,7 +25,7 @@ const DiscoverBody = Type.Object(
 export function adminRoutes(ctx: ApiContext, registry = new DriverRegistry()) {
   return async (app: FastifyInstance) => {
     app.post('/api/v1/discover', {
-      attachValidation: true,
+      ...documentOnly,
       schema: { tags: ['admin'], summary: 'Find cameras: ONVIF by WS-Discovery, VISCA on the serial ports given (technician)', body: DiscoverBody },
     }, async (request) => {
       authorize(ctx, request, 'admin');

@@ -1,3 +1,4 @@
+import { documentOnly } from './document-only.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { COMMANDS, deviceStateSchema } from '../../core/capabilities.ts';
@@ -46,7 +47,7 @@ export function deviceRoutes(ctx: ApiContext) {
     // validates with); validation itself happens once, in the core, so every surface says the same.
     for (const [name, spec] of COMMANDS) {
       app.post(`/api/v1/devices/:id/commands/${name}`, {
-        attachValidation: true,
+        ...documentOnly,
         config: { command: name },
         schema: {
           tags: ['commands'],

@@ -1,3 +1,4 @@
+import { documentOnly } from './document-only.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { assertMatches } from '../../core/command.ts';
@@ -31,7 +32,7 @@ export const EndBody = Type.Object({ avoidedTravel: Type.Optional(Travel) }, { a
 export function meetingRoutes(ctx: ApiContext) {
   return async (app: FastifyInstance) => {
     app.post('/api/v1/meeting/start', {
-      attachValidation: true,
+      ...documentOnly,
       schema: { tags: ['meeting'], summary: 'Start the meeting: every device of the start scene, in parallel', body: StartBody },
     }, async (request) => {
       const identity = authorize(ctx, request, 'meeting');
@@ -41,7 +42,7 @@ export function meetingRoutes(ctx: ApiContext) {
     });
 
     app.post('/api/v1/meeting/microphones', {
-      attachValidation: true,
+      ...documentOnly,
       schema: { tags: ['meeting'], summary: 'Mute or unmute every microphone in the room at once (codec included)', body: MicrophonesBody },
     }, async (request) => {
       const identity = authorize(ctx, request, 'panelCommand');
@@ -51,7 +52,7 @@ export function meetingRoutes(ctx: ApiContext) {
     });
 
     app.post('/api/v1/meeting/end', {
-      attachValidation: true,
+      ...documentOnly,
       schema: { tags: ['meeting'], summary: 'End the meeting and power the room down', body: EndBody },
     }, async (request) => {
       const identity = authorize(ctx, request, 'meeting');

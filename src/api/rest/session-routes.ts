@@ -1,3 +1,4 @@
+import { documentOnly } from './document-only.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { assertMatches } from '../../core/command.ts';
@@ -39,7 +40,7 @@ export function sessionRoutes(ctx: ApiContext) {
       return raw as ListQuery;
     };
 
-    app.get('/api/v1/sessions', { schema: { tags: ['sessions'], summary: 'Sessions, newest first', querystring: ListQuery }, attachValidation: true }, async (request) => {
+    app.get('/api/v1/sessions', { schema: { tags: ['sessions'], summary: 'Sessions, newest first', querystring: ListQuery }, ...documentOnly }, async (request) => {
       authorize(ctx, request, 'read');
       const q = query(request.query);
       return store().list({
@@ -50,7 +51,7 @@ export function sessionRoutes(ctx: ApiContext) {
       });
     });
 
-    app.get('/api/v1/sessions.csv', { schema: { tags: ['sessions'], summary: 'Sessions as CSV (RFC 4180, UTF-8; ?bom=1 for spreadsheets)', querystring: ListQuery }, attachValidation: true }, async (request, reply) => {
+    app.get('/api/v1/sessions.csv', { schema: { tags: ['sessions'], summary: 'Sessions as CSV (RFC 4180, UTF-8; ?bom=1 for spreadsheets)', querystring: ListQuery }, ...documentOnly }, async (request, reply) => {
       authorize(ctx, request, 'read');
       const q = query(request.query);
       const { sessions } = store().list({ ...range(q), ...(q.organisation ? { organisation: q.organisation } : {}), limit: MAX_LIST_LIMIT, offset: 0 });
@@ -69,7 +70,7 @@ export function sessionRoutes(ctx: ApiContext) {
     });
 
     app.patch<{ Params: { id: string } }>('/api/v1/sessions/:id', {
-      attachValidation: true,
+      ...documentOnly,
       schema: { tags: ['sessions'], summary: 'Correct the travel avoided (technician)', body: EndBody },
     }, async (request) => {
       authorize(ctx, request, 'admin');
@@ -79,7 +80,7 @@ export function sessionRoutes(ctx: ApiContext) {
       return store().updateTravel(request.params.id, body.avoidedTravel ?? []);
     });
 
-    app.get('/api/v1/report', { schema: { tags: ['sessions'], summary: 'Meetings, minutes, km and CO₂ avoided, by organisation and month', querystring: ListQuery }, attachValidation: true }, async (request) => {
+    app.get('/api/v1/report', { schema: { tags: ['sessions'], summary: 'Meetings, minutes, km and CO₂ avoided, by organisation and month', querystring: ListQuery }, ...documentOnly }, async (request) => {
       authorize(ctx, request, 'read');
       const q = query(request.query);
       return store().report({ ...range(q), ...(q.organisation ? { organisation: q.organisation } : {}) });
