@@ -247,12 +247,40 @@ export class ViscaCameraDriver implements DeviceDriver {
     if (Object.keys(patch).length) this.ctx.update(patch, 'poll');
   }
 
-  /** Once an absolute move finishes, read where the camera ended up. */
+  /**
+   * Once an absolute move finishes, read where the camera ended up. Only the newest motion's end is
+   * worth reading, and one read-back runs at a time (another is run once after it if asked for):
+   * back-to-back preset recalls must not pile inquiries up in front of the joystick.
+   */
   private afterMotion(ack: CommandAck): void {
     this.lastDrive = this.lastZoom = undefined;
+    const seq = ++this.motionSeq;
     ack.completion
-      .then(() => (this.connected ? this.refresh(undefined, true) : undefined))
+      .then(() => {
+        if (seq === this.motionSeq && this.connected) this.scheduleReadBack();
+      })
       .catch((err: Error) => this.ctx.log.debug(`visca: ${err.message}`));
+  }
+
+  private motionSeq = 0;
+  private readingBack = false;
+  private readBackAgain = false;
+
+  private scheduleReadBack(): void {
+    if (this.readingBack) {
+      this.readBackAgain = true;
+      return;
+    }
+    this.readingBack = true;
+    this.refresh(undefined, true)
+      .catch((err: Error) => this.ctx.log.debug(`visca: position read-back failed: ${err.message}`))
+      .finally(() => {
+        this.readingBack = false;
+        if (this.readBackAgain && this.connected) {
+          this.readBackAgain = false;
+          this.scheduleReadBack();
+        }
+      });
   }
 
   private async move(args: { pan?: number; tilt?: number; zoom?: number }, signal: AbortSignal): Promise<void> {
