@@ -114,7 +114,7 @@ export async function processFigures(): Promise<Figure[]> {
     }
     return [
       atMost('startupMs', median(firstOk), 1500, 'ms', firstOk.length,
-        `spawn → first 200 from /api/v1/health, median of ${STARTS} (${firstOk.map(round).join('/')}); → every demo device online (status ok): ${allOnline.map(round).join('/')} ms; includes tsx compiling the sources on the fly`),
+        `spawn → first 200 from /api/v1/health, median of ${STARTS} (${firstOk.map(round).join('/')}); → every demo device online (status ok): ${allOnline.map(round).join('/')} ms; bin/roomd.js runs the compiled dist/ when fresh`),
       atMost('idleRssMb', idle, 80, 'MB', 1,
         `VmRSS of the daemon process after ${IDLE_MS / 1000} s idle, demo devices connected (${round(rssAtReady)} MB when healthy); the cec stand-in's own process is not counted`),
     ];
