@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Integration tests open real ptys, sockets and child processes; two cores, so keep it modest.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },
 });
