@@ -102,6 +102,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
+  if (sessions) ctx.health.register('sessions', () => sessions.health());
   const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');

@@ -19,6 +19,8 @@ type Row = [at: number, who: string, surface: string, device: string | null, com
  * written synchronously and are not affected). close() flushes.
  */
 export class AuditLog {
+  /** The last write failure, until a write succeeds again (for /api/v1/health). */
+  lastError: string | undefined;
   private pending: Row[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly insert: Database.Statement;
@@ -74,8 +76,10 @@ export class AuditLog {
     this.pending = [];
     try {
       this.insertMany(rows);
+      this.lastError = undefined;
     } catch (err) {
       // Disk full or a stuck lock: the audit is best-effort, the meeting goes on.
+      this.lastError = (err as Error).message;
       this.log.error({ err, dropped: rows.length }, 'audit rows could not be written');
     }
   }

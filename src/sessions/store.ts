@@ -316,6 +316,18 @@ export class SessionStore {
     });
   }
 
+  /** Whether the database answers and the last audit write worked (for /api/v1/health). */
+  health(): { ok: boolean; detail?: string } {
+    if (this.closed) return { ok: false, detail: 'closed' };
+    if (this.auditLog.lastError) return { ok: false, detail: `audit writes failing: ${this.auditLog.lastError}` };
+    try {
+      this.db.prepare('SELECT 1').get();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
   /** Writes queued audit rows now (tests; shutdown goes through close()). */
   flushAudit(): void {
     this.auditLog.flush();

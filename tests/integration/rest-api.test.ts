@@ -41,7 +41,7 @@ devices:
   it('health is degraded while a device is offline, and says which', async () => {
     const { status, body } = await daemon.api('GET', '/api/v1/health');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'degraded', devices: { display: true, mics: true, ghost: false } });
+    expect(body).toMatchObject({ status: 'degraded', devices: { display: true, mics: true, ghost: false }, checks: { sessions: { ok: true } } });
   });
 
   it('GET /api/v1/state and /devices read the store and never touch a device', async () => {
@@ -148,5 +148,11 @@ devices:
     } finally {
       events.close();
     }
+  });
+
+  it('health turns degraded when the session store stops answering (runs last: closes it)', async () => {
+    daemon.ctx.sessions!.close();
+    const { body } = await daemon.api('GET', '/api/v1/health');
+    expect(body.checks.sessions).toEqual({ ok: false, detail: 'closed' });
   });
 });
