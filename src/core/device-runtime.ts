@@ -112,9 +112,11 @@ export class DeviceRuntime {
         },
       });
       this.stats.commandsOk++;
+      this.log.debug({ commandId: command.id, command: command.command, from: command.source.surface, ms: round(performance.now() - command.receivedAt) }, 'command acknowledged');
     } catch (err) {
       this.stats.commandsFailed++;
       const error = toRoomError(err, 'DeviceError');
+      this.log.warn({ commandId: command.id, command: command.command, from: command.source.surface, code: error.code, err: error.message }, 'command failed');
       if (error.code !== 'DeviceOffline' && error.code !== 'Superseded') {
         this.store.setError(this.spec.id, { code: error.code, message: error.message }, `command ${command.command} failed`);
       }
@@ -308,6 +310,8 @@ export class DeviceRuntime {
     return last ? ` (${last.message})` : '';
   }
 }
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /** A transport config for logs: never includes passwords. */
 export function describe(t: TransportConfig): string {
