@@ -49,6 +49,7 @@ export class DeviceRuntime {
   private pollFailures = 0;
   private stopped = false;
   private connecting = false;
+  private connectingSince = 0;
   /** Incremented on every (re)connect so callbacks from an old link are ignored. */
   private generation = 0;
   /** Counters for /metrics. */
@@ -84,6 +85,16 @@ export class DeviceRuntime {
 
   get id(): string {
     return this.spec.id;
+  }
+
+  /**
+   * Whether this supervisor is doing its job: online, waiting to reconnect, or in a connect attempt
+   * that is still within its time limit. A connect stuck past it means a wedged driver (for the
+   * systemd watchdog: restarting the daemon is then the right remedy).
+   */
+  get supervising(): boolean {
+    if (this.stopped) return true;
+    return !this.connecting || Date.now() - this.connectingSince < 3 * CONNECT_TIMEOUT_MS;
   }
 
   /** Starts connecting in the background; returns at once. */
@@ -196,12 +207,15 @@ export class DeviceRuntime {
   private async connectOnce(): Promise<void> {
     if (this.stopped || this.connecting) return;
     this.connecting = true;
+    this.connectingSince = Date.now();
     const generation = ++this.generation;
     try {
       const transport = await this.resolveTransport();
       const driver = this.module.create(this.makeContext(transport, generation));
       this.driver = driver;
-      await driver.connect(AbortSignal.timeout(CONNECT_TIMEOUT_MS));
+      // The driver gets a deadline through its signal; the race keeps a driver that ignores it
+      // from wedging this supervisor.
+      await raceDeadline(driver.connect(AbortSignal.timeout(CONNECT_TIMEOUT_MS)), CONNECT_TIMEOUT_MS + 1000, `${this.spec.id}: connect did not finish`);
       if (this.stopped || generation !== this.generation) {
         await driver.disconnect().catch(() => {});
         return;
@@ -312,6 +326,14 @@ export class DeviceRuntime {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
+
+function raceDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RoomError('DeviceTimeout', `${message} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 
 /** A transport config for logs: never includes passwords. */
 export function describe(t: TransportConfig): string {

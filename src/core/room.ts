@@ -133,6 +133,12 @@ export class Room {
     this.store.events.removeOwner(this);
   }
 
+  /** Every device supervisor is doing its job (see DeviceRuntime.supervising). */
+  supervisorsHealthy(): boolean {
+    for (const runtime of this.runtimes.values()) if (!runtime.supervising) return false;
+    return true;
+  }
+
   devices(): DeviceRecord[] {
     return this.store.list();
   }

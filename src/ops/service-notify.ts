@@ -29,7 +29,8 @@ export interface ServiceNotifications {
 
 export interface ServiceNotifyOptions {
   /**
-   * Whether the daemon is fit to be pinged. Default: the HTTP server is listening. Deliberately not
+   * Whether the daemon is fit to be pinged. Default: the HTTP server is listening and every device
+   * supervisor is doing its job (online, or reconnecting, not wedged in a connect). Deliberately not
    * "every device online": a restart cannot plug a cable back in, and would drop the devices that work.
    */
   isHealthy?: () => boolean;
@@ -72,7 +73,7 @@ export function startServiceNotifications(daemon: Daemon, notifier: SdNotifier, 
   daemon.room.events.on('deviceRemoved', scheduleStatus, owner);
   daemon.meeting.events.on('meeting', scheduleStatus, owner);
 
-  const isHealthy = options.isHealthy ?? (() => daemon.app.server.listening);
+  const isHealthy = options.isHealthy ?? (() => daemon.app.server.listening && daemon.room.supervisorsHealthy());
   const watchdog = notifier.watchdogIntervalMs ? notifier.startWatchdog({ isHealthy }) : undefined;
 
   return {
