@@ -1,15 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import dgram from 'node:dgram';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { driver } from '../../drivers/baresip/index.ts';
 import type { BaresipOptions } from '../../drivers/baresip/options.ts';
-import { NetstringReader, decodeMessage, encodeCommand, type CtrlEvent, type CtrlResponse } from '../../drivers/baresip/protocol.ts';
+import { NetstringReader, decodeMessage, type CtrlResponse } from '../../drivers/baresip/protocol.ts';
 import { createDriverHarness, type DriverHarness } from '../helpers/driver-harness.ts';
 import { requireTool } from '../helpers/tools.ts';
+import { BaresipControl, startBaresip, stopBaresip, type BaresipInstance } from '../helpers/baresip.ts';
 import type { DeviceState } from '../../src/sdk/index.ts';
 
 /**
@@ -20,153 +16,6 @@ import type { DeviceState } from '../../src/sdk/index.ts';
 
 const ok = requireTool('baresip', 'baresip-core');
 
-function freeTcpPort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const p = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(p));
-    });
-  });
-}
-
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', () => resolve(false));
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
-/** baresip listens for SIP on UDP+TCP PORT and (TLS) TCP PORT+1, so all three must be free. */
-async function freeSipPort(): Promise<number> {
-  for (let i = 0; i < 30; i++) {
-    const port = await freeTcpPort();
-    if (port >= 65535) continue;
-    const tcpNext = await freeTcpPort(port + 1).then(() => true, () => false);
-    if (tcpNext && (await udpFree(port))) return port;
-  }
-  throw new Error('no free SIP port pair found');
-}
-
-interface Instance {
-  child: ChildProcess;
-  dir: string;
-  sipPort: number;
-  ctrlPort: number;
-  output: string[];
-}
-
-async function startBaresip(user: string, answerMode: 'auto' | 'manual'): Promise<Instance> {
-  const sipPort = await freeSipPort();
-  const ctrlPort = await freeTcpPort();
-  const dir = mkdtempSync(join(tmpdir(), `roomd-baresip-${user}-`));
-  writeFileSync(
-    join(dir, 'config'),
-    [
-      'poll_method epoll',
-      `sip_listen 127.0.0.1:${sipPort}`,
-      'call_local_timeout 120',
-      'call_max_calls 1', // as the README recommends: a second caller gets 486 Max Calls
-      // aubridge pairs a player and a source of the same device name: no sound card needed
-      `audio_player aubridge,${user}`,
-      `audio_source aubridge,${user}-src`,
-      `audio_alert aubridge,${user}`,
-      'module_path /usr/lib/baresip/modules',
-      'module g711.so',
-      'module aubridge.so',
-      'module_tmp account.so',
-      'module_app menu.so',
-      'module_app ctrl_tcp.so',
-      `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(dir, 'accounts'), `<sip:${user}@127.0.0.1:${sipPort}>;regint=0;answermode=${answerMode}\n`);
-  const child = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const instance = { child, dir, sipPort, ctrlPort, output };
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`baresip ${user} exited: ${output.join('')}`);
-    // A probe connection would steal ctrl_tcp's single client slot; wait for the banner instead.
-    if (output.join('').includes('baresip is ready')) return instance;
-    if (Date.now() > deadline) throw new Error(`baresip ${user} did not start: ${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function stopBaresip(instance: Instance | undefined): Promise<void> {
-  if (!instance) return;
-  const { child } = instance;
-  if (child.exitCode === null && child.pid) {
-    const exited = new Promise((r) => child.once('exit', r));
-    try {
-      process.kill(-child.pid, 'SIGTERM'); // the whole process group
-    } catch {
-      /* already gone */
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, 1500);
-    await exited;
-    clearTimeout(timer);
-  }
-  rmSync(instance.dir, { recursive: true, force: true });
-}
-
-/** A bare ctrl_tcp client for the far end, independent of the driver under test. */
-class FarControl {
-  readonly events: CtrlEvent[] = [];
-  private readonly reader = new NetstringReader();
-  private readonly waiting = new Map<string, (r: CtrlResponse) => void>();
-  private seq = 0;
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk) => {
-      for (const frame of this.reader.push(chunk)) {
-        const m = decodeMessage(frame);
-        if (m.kind === 'event') this.events.push(m);
-        if (m.kind === 'response' && m.token) this.waiting.get(m.token)?.(m);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<FarControl> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(new FarControl(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  send(command: string, params?: string): Promise<CtrlResponse> {
-    const token = `far-${++this.seq}`;
-    return new Promise((resolve) => {
-      this.waiting.set(token, resolve);
-      this.socket.write(encodeCommand({ command, ...(params ? { params } : {}), token }));
-    });
-  }
-
-  async waitEvent(type: string, after = 0, timeoutMs = 5000): Promise<CtrlEvent> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = this.events.slice(after).find((x) => x.type === type);
-      if (e) return e;
-      if (Date.now() > deadline) throw new Error(`far end never saw ${type}; saw ${this.events.map((x) => x.type).join(',')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** A TCP proxy in front of the room's ctrl_tcp that keeps what each side sent. */
 interface Proxy {
@@ -221,9 +70,9 @@ const status = (s: DeviceState): string | undefined => s.call?.status;
 const calls = (s: DeviceState): Array<Record<string, unknown>> => (s.calls as Array<Record<string, unknown>>) ?? [];
 
 describe.skipIf(!ok)('baresip driver ↔ two real baresip instances', () => {
-  let room: Instance | undefined;
-  let far: Instance | undefined;
-  let farCtl: FarControl;
+  let room: BaresipInstance | undefined;
+  let far: BaresipInstance | undefined;
+  let farCtl: BaresipControl;
   let proxy: Proxy;
   let h: DriverHarness<BaresipOptions>;
   let farUri: string;
@@ -233,7 +82,7 @@ describe.skipIf(!ok)('baresip driver ↔ two real baresip instances', () => {
     [room, far] = await Promise.all([startBaresip('room', 'manual'), startBaresip('far', 'auto')]);
     farUri = `sip:far@127.0.0.1:${far.sipPort}`;
     roomUri = `sip:room@127.0.0.1:${room.sipPort}`;
-    farCtl = await FarControl.connect(far.ctrlPort);
+    farCtl = await BaresipControl.connect(far.ctrlPort);
     proxy = await startProxy(room.ctrlPort);
     h = createDriverHarness(driver, { answerMode: 'manual' }, { type: 'tcp', host: '127.0.0.1', port: proxy.port }, 'codec');
     await h.connect();
@@ -369,7 +218,7 @@ describe.skipIf(!ok)('baresip driver ↔ two real baresip instances', () => {
   });
 
   it('loses the link when another client takes ctrl_tcp, and reconnects', async () => {
-    const intruder = await FarControl.connect(room!.ctrlPort);
+    const intruder = await BaresipControl.connect(room!.ctrlPort);
     await h.waitForState(() => h.lost.length === 1);
     expect(h.lost[0]!.message).toMatch(/ctrl_tcp link lost/);
     intruder.close();
