@@ -131,6 +131,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     },
     stop() {
       stopping ??= (async () => {
+        meeting.closeForShutdown();
         meeting.close();
         await mqtt?.stop();
         await app.close();

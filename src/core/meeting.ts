@@ -214,6 +214,23 @@ export class MeetingController {
     if (!isDeepStrictEqual(microphones, this.state.microphones)) this.setState({ ...this.state, microphones });
   }
 
+  /**
+   * On a clean shutdown, closes the open session with its real end time (reason `shutdown`) rather
+   * than leaving it to be found open and marked `interrupted` at the next start. Devices are left
+   * as they are: stopping roomd does not switch the room off.
+   */
+  closeForShutdown(): void {
+    const session = this.state.session;
+    if (!this.state.active || !session || !this.sessions) return;
+    try {
+      const closed = this.sessions.endSession(session.id, { endedBy: 'roomd', reason: 'shutdown' });
+      this.setState({ active: false, phase: 'idle', microphones: this.microphones() });
+      this.events.emit('session', closed);
+    } catch (err) {
+      this.log.error({ err }, 'could not close the session at shutdown');
+    }
+  }
+
   /** Stops timers and listeners (shutdown). */
   close(): void {
     clearInterval(this.idleTimer);

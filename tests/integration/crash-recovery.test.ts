@@ -53,4 +53,17 @@ scenes:
     expect(second.output()).toContain('closed as interrupted');
     expect(await second.kill('SIGTERM')).toBe(0);
   });
+
+  it('a clean stop (SIGTERM) closes the open session with its real end time', async () => {
+    const first = await spawnDaemon(config);
+    daemons.push(first);
+    const start = (await fetch(`${first.url}/api/v1/meeting/start`, { method: 'POST' }).then((r) => r.json())) as { session: { id: string } };
+    expect(await first.kill('SIGTERM')).toBe(0);
+    const second = await spawnDaemon(config);
+    daemons.push(second);
+    const session = (await fetch(`${second.url}/api/v1/sessions/${start.session.id}`).then((r) => r.json())) as Record<string, unknown>;
+    expect(session).toMatchObject({ status: 'closed', endReason: 'shutdown', endedBy: 'roomd' });
+    expect(session.endedAt).toEqual(expect.any(String));
+    await second.kill('SIGTERM');
+  });
 });
