@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
 /**
  * The room's capability model (CONTRACT §3). Each capability owns one schema for the state it
@@ -174,6 +175,32 @@ export function initialState(capabilities: readonly CapabilityName[]): DeviceSta
     }
   }
   return state;
+}
+
+const stateCheckers = new Map<string, TypeCheck<TSchema>>();
+for (const cap of CAPABILITY_NAMES) {
+  for (const [key, schema] of Object.entries(CAPABILITIES[cap].state)) stateCheckers.set(key, TypeCompiler.Compile(schema as TSchema));
+}
+
+/**
+ * Checks a state patch a driver reported against the capability state schemas: returns the patch
+ * without the fields that do not fit, and a precise message for each (`volume: 140 is not …`).
+ * Fields no capability defines (a driver's own extras) pass through.
+ */
+export function checkStatePatch(patch: DeviceState): { valid: DeviceState; problems: string[] } {
+  const valid: DeviceState = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const check = stateCheckers.get(key);
+    if (check && !check.Check(value)) {
+      const first = [...check.Errors(value)][0];
+      problems.push(`${key}${first?.path ? first.path.replaceAll('/', '.') : ''}: ${JSON.stringify(value)?.slice(0, 80)} — ${first?.message ?? 'invalid'}`);
+      continue;
+    }
+    valid[key] = value;
+  }
+  return { valid, problems };
 }
 
 /** JSON schema of a full device state object, for OpenAPI. */

@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { initialState, type DeviceState } from './capabilities.ts';
+import { checkStatePatch, initialState, type DeviceState } from './capabilities.ts';
 import { makeCommand, validateCommand, type ValidatedCommand } from './command.ts';
 import { CommandQueue, type QueuePolicy } from './command-queue.ts';
 import type { DeviceDriver, DriverContext, DriverModule, SimulatorHandle } from './driver-api.ts';
@@ -242,7 +242,12 @@ export class DeviceRuntime {
       transport,
       log: this.log,
       update: (patch: DeviceState, reason = 'device report') => {
-        if (generation === this.generation) this.store.patchState(this.spec.id, patch, reason);
+        if (generation !== this.generation) return;
+        // What a driver reports is checked against the capability schemas: a bad value is logged
+        // precisely and left out, never stored and shown to every surface.
+        const { valid, problems } = checkStatePatch(patch);
+        if (problems.length) this.log.warn({ problems, reason }, 'driver reported state that does not fit its capability; ignored');
+        this.store.patchState(this.spec.id, valid, reason);
       },
       state: () => this.store.get(this.spec.id)?.state ?? {},
       lost: (error: Error) => {

@@ -68,3 +68,15 @@ describe('EventBus', () => {
     expect(bus.listenerCount('x')).toBe(1);
   });
 });
+
+describe('checkStatePatch', () => {
+  it('keeps what fits the capability schemas, drops what does not, and says why', async () => {
+    const { checkStatePatch } = await import('../../src/core/capabilities.ts');
+    const { valid, problems } = checkStatePatch({ volume: 140, power: 'on', muted: 'yes', call: { status: 'flying' }, channels: [1, 2] });
+    expect(valid).toEqual({ power: 'on', channels: [1, 2] });
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^volume: 140 — /);
+    expect(problems.join('\n')).toMatch(/muted: "yes"/);
+    expect(problems.join('\n')).toMatch(/^call/m);
+  });
+});
