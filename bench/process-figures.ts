@@ -22,10 +22,10 @@ export function demoCopy(dir: string): string {
   return file;
 }
 
-/** VmRSS of a process, in MB (Linux). */
-export function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
+/** VmRSS of a process, in MB (Linux); `RssAnon` gives its private part (without mapped files). */
+export function rssMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no ${field} for ${pid}`);
   return Number(match[1]) / 1024;
 }
 
@@ -104,11 +104,13 @@ export async function processFigures(): Promise<Figure[]> {
       else last = started;
     }
     let idle: number;
+    let idlePrivate: number;
     let rssAtReady: number;
     try {
       rssAtReady = rssMb(last!.pid);
       await sleep(IDLE_MS);
       idle = rssMb(last!.pid);
+      idlePrivate = rssMb(last!.pid, 'RssAnon');
     } finally {
       await last!.stop();
     }
@@ -116,7 +118,7 @@ export async function processFigures(): Promise<Figure[]> {
       atMost('startupMs', median(firstOk), 1500, 'ms', firstOk.length,
         `spawn → first 200 from /api/v1/health, median of ${STARTS} (${firstOk.map(round).join('/')}); → every demo device online (status ok): ${allOnline.map(round).join('/')} ms; bin/roomd.js runs the compiled dist/ when fresh`),
       atMost('idleRssMb', idle, 80, 'MB', 1,
-        `VmRSS of the daemon process after ${IDLE_MS / 1000} s idle, demo devices connected (${round(rssAtReady)} MB when healthy); the cec stand-in's own process is not counted`),
+        `VmRSS of the daemon process after ${IDLE_MS / 1000} s idle, demo devices connected (${round(rssAtReady)} MB when healthy); of which private (RssAnon, not the node binary's mapped pages) ${round(idlePrivate)} MB; the cec stand-in's own process is not counted`),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

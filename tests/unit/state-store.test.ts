@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StateStore, type DeviceChange } from '../../src/core/state-store.ts';
 import { EventBus } from '../../src/core/event-bus.ts';
+import type { DeviceState } from '../../src/core/capabilities.ts';
 
 function store() {
   const s = new StateStore();
@@ -72,7 +73,7 @@ describe('EventBus', () => {
 describe('checkStatePatch', () => {
   it('keeps what fits the capability schemas, drops what does not, and says why', async () => {
     const { checkStatePatch } = await import('../../src/core/capabilities.ts');
-    const { valid, problems } = checkStatePatch({ volume: 140, power: 'on', muted: 'yes', call: { status: 'flying' }, channels: [1, 2] });
+    const { valid, problems } = checkStatePatch({ volume: 140, power: 'on', muted: 'yes', call: { status: 'flying' }, channels: [1, 2] } as unknown as DeviceState);
     expect(valid).toEqual({ power: 'on', channels: [1, 2] });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^volume: 140 — /);
