@@ -232,6 +232,11 @@ export class DeviceRuntime {
       this.scheduleReconnect();
     } finally {
       this.connecting = false;
+      // stop() may have run while this attempt was starting the simulator: it could not close it.
+      if (this.stopped && this.simulator) {
+        await this.simulator.close().catch(() => {});
+        this.simulator = undefined;
+      }
     }
   }
 
