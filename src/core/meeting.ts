@@ -160,15 +160,19 @@ export class MeetingController {
     return this.inFlight;
   }
 
-  async end(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason: EndReason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
+  /** Ends the meeting; a second call while one end is running returns the same result. */
+  end(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason: EndReason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
+    this.endInFlight ??= this.runEnd(request, source, reason).finally(() => (this.endInFlight = undefined));
+    return this.endInFlight;
+  }
+
+  private endInFlight: Promise<{ session?: SessionSummary; steps: StepResult[] }> | undefined;
+
+  private async runEnd(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason: EndReason): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
     if (this.inFlight) await this.inFlight.catch(() => {});
-    const session = this.state.session;
-    this.setState({ ...this.state, phase: 'ending' });
-    await this.room.stopAllMotion('meeting end');
-    const hangups: SceneStepSpec[] = this.callDevices()
-      .filter((id) => (this.room.device(id).state.call as CallState | undefined)?.status !== 'idle')
-      .map((device) => ({ device, command: 'hangup' }));
-    const steps = await this.runScene([...hangups, ...this.options.meetingEnd], source);
+    const session = this.state.active ? this.state.session : undefined;
+    // The session is closed first: a bad travel entry is refused before anything is switched off,
+    // and the end time is when people pressed the button, not when the slowest device finished.
     let closed: SessionSummary | undefined;
     if (session && this.sessions) {
       try {
@@ -177,6 +181,12 @@ export class MeetingController {
         throw toRoomError(err, 'BadArgs');
       }
     }
+    this.setState({ ...this.state, phase: 'ending' });
+    await this.room.stopAllMotion('meeting end');
+    const hangups: SceneStepSpec[] = this.callDevices()
+      .filter((id) => (this.room.device(id).state.call as CallState | undefined)?.status !== 'idle')
+      .map((device) => ({ device, command: 'hangup' }));
+    const steps = await this.runScene([...hangups, ...this.options.meetingEnd], source);
     this.setState({ active: false, phase: 'idle', steps, microphones: this.microphones() });
     if (closed) this.events.emit('session', closed);
     return { ...(closed ? { session: closed } : {}), steps };

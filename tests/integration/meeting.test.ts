@@ -191,3 +191,41 @@ describe('meetings: a refused start leaves nothing behind', () => {
     }
   });
 });
+
+describe('meetings: ending', () => {
+  it('a bad travel entry at the end is refused before anything is switched off; a double end closes once', async () => {
+    const { startTestDaemon } = await import('../helpers/daemon.ts');
+    const daemon = await startTestDaemon(`room: { id: ending, name: Salle }
+devices:
+  display: { driver: samsung-mdc, transport: { type: sim } }
+scenes:
+  meetingStart: [ { device: display, command: powerOn } ]
+  meetingEnd: [ { device: display, command: powerOff } ]
+sessions:
+  database: $DIR/s.db
+  sites: { castres: { name: Castres, roundTripKm: 116 } }
+`);
+    try {
+      const { eventually } = await import('../helpers/daemon.ts');
+      await eventually(() => daemon.api('GET', '/api/v1/devices/display'), (r) => r.body.online === true);
+      const start = await daemon.api('POST', '/api/v1/meeting/start', {});
+      expect(start.status).toBe(200);
+      const refused = await daemon.api('POST', '/api/v1/meeting/end', { avoidedTravel: [{ site: 'paris', people: 2 }] });
+      expect(refused.status).toBe(400);
+      expect((await daemon.api('GET', '/api/v1/devices/display')).body.state.power).toBe('on');
+      expect((await daemon.api('GET', '/api/v1/state')).body.meeting.active).toBe(true);
+      const [a, b] = await Promise.all([
+        daemon.api('POST', '/api/v1/meeting/end', { avoidedTravel: [{ site: 'castres', people: 2 }] }),
+        daemon.api('POST', '/api/v1/meeting/end', {}),
+      ]);
+      expect(a.status).toBe(200);
+      expect(b.status).toBe(200);
+      expect(a.body.session.id).toBe(start.body.session.id);
+      expect(b.body.session?.id).toBe(start.body.session.id);
+      expect(a.body.session.kmAvoided).toBe(232);
+      expect((await daemon.api('GET', '/api/v1/devices/display')).body.state.power).toBe('off');
+    } finally {
+      await daemon.close();
+    }
+  });
+});
