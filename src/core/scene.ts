@@ -72,7 +72,9 @@ export async function runScene(room: Room, scene: SceneStepSpec[], source: Comma
 
 async function runStep(room: Room, step: SceneStepSpec, source: CommandSource, timeoutMs: number): Promise<void> {
   if (step.waitFor) await waitForState(room, step.device, step.waitFor, timeoutMs);
-  await room.execute(makeCommand(step.device, step.command, step.args ?? {}, { ...source, surface: 'scene' }));
+  // Scene steps were written by the technician who configured the room: the role of whoever pressed
+  // the button does not apply to them (a panel may start a scene with a raw step).
+  await room.execute(makeCommand(step.device, step.command, step.args ?? {}, { surface: 'scene', ...(source.identity ? { identity: source.identity } : {}) }));
 }
 
 /** Resolves once the device's state has the wanted values (e.g. a display reporting power on). */

@@ -29,6 +29,9 @@ http:
 devices:
   display: { driver: samsung-mdc, transport: { type: tcp, host: 127.0.0.1, port: ${dport} } }
   mics: { driver: shure-dcs, transport: { type: tcp, host: 127.0.0.1, port: ${mport} } }
+scenes:
+  meetingStart:
+    - { device: mics, command: send, args: { data: "< GET DEVICE_AUDIO_MUTE >" } }
 `, {}, { 'panel.token': `${PANEL}\n` });
     await eventually(() => daemon.api('GET', '/api/v1/devices/mics', undefined, TECH), (r) => r.body.online === true);
   });
@@ -65,6 +68,13 @@ devices:
       });
     }
   }
+
+  it('a scene\'s technician-only step runs when a panel starts the meeting (the scene was written by a technician)', async () => {
+    const res = await daemon.api('POST', '/api/v1/meeting/start', {}, PANEL);
+    expect(res.status).toBe(200);
+    expect(res.body.steps).toEqual([expect.objectContaining({ device: 'mics', command: 'send', status: 'ok' })]);
+    await daemon.api('POST', '/api/v1/meeting/end', {}, PANEL);
+  });
 
   it('health stays open (for monitoring) and shows no secrets', async () => {
     const res = await daemon.api('GET', '/api/v1/health');
