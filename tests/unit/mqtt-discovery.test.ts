@@ -3,8 +3,9 @@ import { CAPABILITY_NAMES, initialState, type CapabilityName } from '../../src/c
 import type { DeviceRecord } from '../../src/core/state-store.ts';
 import { allows, commandPermission } from '../../src/api/auth.ts';
 import { deviceDiscovery, roomDiscovery, slug, type DiscoveryOptions } from '../../src/api/mqtt/discovery.ts';
+import { microphonesWord } from '../../src/api/mqtt/payloads.ts';
 import { Topics } from '../../src/api/mqtt/topics.ts';
-import { DISCOVERY_TOPIC, schemaProblems } from './mqtt-ha-schema.ts';
+import { COMMON_KEYS, DISCOVERY_TOPIC, HA_COMPONENTS, schemaProblems } from './mqtt-ha-schema.ts';
 
 const topics = new Topics('roomd', 'st-pons');
 const options: DiscoveryOptions = { prefix: 'homeassistant', topics, room: { id: 'st-pons', name: 'Salle St-Pons' }, sessions: true };
@@ -18,8 +19,9 @@ const codec = record('codec', ['power', 'volume', 'call', 'micMute']);
 const display = record('display', ['power', 'input', 'volume']);
 const manifest = { title: 'Sony VISCA PTZ camera', manufacturer: 'Sony', model: 'SRG-300H' };
 
+const devices = [camera, codec, display];
 const all = [
-  ...roomDiscovery(options),
+  ...roomDiscovery(options, devices),
   ...deviceDiscovery(options, camera, manifest),
   ...deviceDiscovery(options, codec, undefined),
   ...deviceDiscovery(options, display, { title: 'Samsung display over MDC', manufacturer: 'Samsung' }),
@@ -120,7 +122,7 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
     expect(byTopic('homeassistant/sensor/roomd_st-pons/km_month/config')).toMatchObject({ state_topic: 'roomd/st-pons/report/month', unit_of_measurement: 'km', device_class: 'distance', state_class: 'total' });
     expect(byTopic('homeassistant/sensor/roomd_st-pons/co2_month/config')).toMatchObject({ unit_of_measurement: 'kg', value_template: '{{ value_json.co2Kg }}' });
     expect(byTopic('homeassistant/sensor/roomd_st-pons/meetings_month/config')).toMatchObject({ value_template: '{{ value_json.sessions }}' });
-    expect(roomDiscovery({ ...options, sessions: false }).some((m) => m.topic.includes('_month'))).toBe(false);
+    expect(roomDiscovery({ ...options, sessions: false }, devices).some((m) => m.topic.includes('_month'))).toBe(false);
   });
 
   it('offers no control the bridge\'s role would refuse: read-only sensors stand in', () => {
@@ -128,7 +130,7 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
     const panel = deviceDiscovery({ ...options, can: can('panel') }, codec, undefined).map((m) => m.topic);
     expect(panel).toContain('homeassistant/sensor/roomd_st-pons/codec_power/config'); // powerOn is technician-only
     expect(panel).toContain('homeassistant/number/roomd_st-pons/codec_volume/config');
-    const readonly = [...deviceDiscovery({ ...options, can: can('readonly') }, codec, undefined), ...roomDiscovery({ ...options, can: can('readonly') })];
+    const readonly = [...deviceDiscovery({ ...options, can: can('readonly') }, codec, undefined), ...roomDiscovery({ ...options, can: can('readonly') }, devices)];
     expect(readonly.every((m) => m.config.command_topic === undefined)).toBe(true);
     for (const m of readonly) expect(schemaProblems(m.topic, m.config)).toEqual([]);
   });
@@ -142,5 +144,71 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
   it('slugs ids into valid entity ids', () => {
     expect(slug('roomd_st-pons_cam-')).toBe('roomd_st_pons_cam');
     expect(slug('A--b__c')).toBe('a_b_c');
+  });
+});
+
+describe('MQTT discovery: the room-wide microphone mute', () => {
+  const topic = 'homeassistant/switch/roomd_st-pons/microphones/config';
+  const config = byTopic(topic);
+
+  it('is a switch on the room device, field by field', () => {
+    expect(config).toEqual({
+      name: 'Microphones muted',
+      unique_id: 'roomd_st-pons_microphones',
+      object_id: 'roomd_st_pons_microphones',
+      default_entity_id: 'switch.roomd_st_pons_microphones',
+      state_topic: 'roomd/st-pons/meeting/state',
+      value_template: "{{ 'None' if value_json.microphones.muted is none else ('ON' if value_json.microphones.muted else 'OFF') }}",
+      command_topic: 'roomd/st-pons/meeting/microphones/set',
+      payload_on: 'ON',
+      payload_off: 'OFF',
+      icon: 'mdi:microphone-off',
+      availability: [{ topic: 'roomd/st-pons/status', payload_available: 'online', payload_not_available: 'offline' }],
+      availability_mode: 'all',
+      device: { identifiers: ['roomd_st-pons'], name: 'Salle St-Pons', manufacturer: 'roomd', model: 'Videoconference room', suggested_area: 'Salle St-Pons' },
+      origin: { name: 'roomd' },
+    });
+  });
+
+  it('matches HA\'s documented switch schema: every key documented, command_topic present', () => {
+    expect(schemaProblems(topic, config)).toEqual([]);
+    const documented = new Set<string>([...COMMON_KEYS, ...HA_COMPONENTS.switch.required, ...HA_COMPONENTS.switch.optional]);
+    expect(Object.keys(config).filter((k) => !documented.has(k))).toEqual([]);
+    // No state_on/state_off: HA then compares the template's output with payload_on/payload_off,
+    // and the template's third answer, 'None', is how an MQTT switch is told its state is unknown.
+    expect(config.state_on).toBeUndefined();
+    expect(config.state_off).toBeUndefined();
+    expect(config.value_template).toContain("'None' if value_json.microphones.muted is none");
+  });
+
+  it('sends payloads the command topic understands: payload_on mutes, payload_off unmutes', () => {
+    expect(microphonesWord(config.payload_on as string)).toEqual({ muted: true });
+    expect(microphonesWord(config.payload_off as string)).toEqual({ muted: false });
+  });
+
+  it('has the same shape as a micMute device\'s switch (one definition, different topics)', () => {
+    const device = byTopic('homeassistant/switch/roomd_st-pons/codec_mic_mute/config');
+    const shape = (c: Record<string, unknown>) => Object.keys(c).filter((k) => k !== 'availability' && k !== 'device');
+    expect(shape(config)).toEqual(shape(device));
+    expect({ name: device.name, payload_on: device.payload_on, payload_off: device.payload_off, icon: device.icon })
+      .toEqual({ name: config.name, payload_on: config.payload_on, payload_off: config.payload_off, icon: config.icon });
+    expect(device.value_template).toBe((config.value_template as string).replaceAll('value_json.microphones.muted', 'value_json.state.micMuted'));
+  });
+
+  it('exists only while some device has the micMute capability', () => {
+    expect(roomDiscovery(options, [camera, display]).map((m) => m.topic)).not.toContain(topic);
+    expect(roomDiscovery(options, []).map((m) => m.topic)).not.toContain(topic);
+    expect(roomDiscovery(options, [display, codec]).map((m) => m.topic)).toContain(topic);
+  });
+
+  it('is a read-only sensor for a role that may not mute (readonly), a switch for panel', () => {
+    const can = (role: 'panel' | 'readonly') => (command: string) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command));
+    const readonly = roomDiscovery({ ...options, can: can('readonly') }, devices).find((m) => m.topic.endsWith('/microphones/config'))!;
+    expect(readonly.topic).toBe('homeassistant/sensor/roomd_st-pons/microphones/config');
+    expect(readonly.config).toMatchObject({ state_topic: 'roomd/st-pons/meeting/state', value_template: config.value_template, default_entity_id: 'sensor.roomd_st_pons_microphones' });
+    expect(readonly.config.command_topic).toBeUndefined();
+    expect(schemaProblems(readonly.topic, readonly.config)).toEqual([]);
+    const panel = roomDiscovery({ ...options, can: can('panel') }, devices).map((m) => m.topic);
+    expect(panel).toContain(topic);
   });
 });

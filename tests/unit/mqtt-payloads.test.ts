@@ -7,10 +7,12 @@ import { CommandHandler, type MqttResult } from '../../src/api/mqtt/commands.ts'
 import {
   MAX_PAYLOAD_BYTES,
   meetingWord,
+  microphonesWord,
   parseCapabilitySet,
   parseDeviceSet,
   parseJsonObject,
   parseMeetingBody,
+  parseMicrophonesBody,
   payloadText,
   requestIdOf,
 } from '../../src/api/mqtt/payloads.ts';
@@ -33,6 +35,9 @@ describe('MQTT topics', () => {
     ['roomd/st-pons/display/set', { kind: 'device', device: 'display' }],
     ['roomd/st-pons/display/power/set', { kind: 'capability', device: 'display', capability: 'power' }],
     ['roomd/st-pons/meeting/set', { kind: 'meeting' }],
+    ['roomd/st-pons/meeting/microphones/set', { kind: 'microphones' }],
+    ['roomd/st-pons/meeting/microphones/state', undefined],
+    ['roomd/st-pons/meeting/microphones/x/set', undefined],
     ['roomd/st-pons/display/state', undefined],
     ['roomd/st-pons//set', undefined],
     ['roomd/st-pons/a/b/c/set', undefined],
@@ -48,6 +53,8 @@ describe('MQTT topics', () => {
       'roomd/st-pons/cam/state', 'roomd/st-pons/cam/availability', 'roomd/st-pons/cam/ptz/set',
     ]);
     expect(topics.subscriptions).toEqual(['roomd/st-pons/+/set', 'roomd/st-pons/+/+/set']);
+    expect(topics.microphonesSet).toBe('roomd/st-pons/meeting/microphones/set');
+    expect(topics.parse(topics.microphonesSet)).toEqual({ kind: 'microphones' });
   });
 });
 
@@ -123,6 +130,66 @@ describe('MQTT JSON payloads', () => {
   });
 });
 
+function errorOf(fn: () => unknown): { code: string; message: string } | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err instanceof RoomError ? { code: err.code, message: err.message } : { code: 'not a RoomError', message: String(err) };
+  }
+}
+
+describe('MQTT room-wide microphone mute payloads (B/meeting/microphones/set)', () => {
+  it.each([
+    ['ON', { muted: true }],
+    ['OFF', { muted: false }],
+    ['on', { muted: true }],
+    [' Off\n', { muted: false }],
+    ['{"muted":true}', undefined], // JSON: parsed by parseMicrophonesBody
+    ['  {"muted":false,"id":"x"}', undefined],
+  ])('plain %j → %o', (text, expected) => {
+    expect(microphonesWord(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['MAYBE', 'BadRequest', 'meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "MAYBE"'],
+    ['true', 'BadRequest', 'meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "true"'],
+    ['MUTE', 'BadRequest', 'meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "MUTE"'],
+    ['', 'BadRequest', 'meeting/microphones/set: empty payload'],
+    [' \n', 'BadRequest', 'meeting/microphones/set: empty payload'],
+    ['x'.repeat(100), 'BadRequest', `meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "${'x'.repeat(40)}…"`],
+  ])('plain %j is refused: %s %s', (text, code, message) => {
+    expect(errorOf(() => microphonesWord(text))).toEqual({ code, message });
+  });
+
+  it.each([
+    ['{"muted":true}', { muted: true }],
+    ['{"muted":false,"id":"u1"}', { muted: false }],
+    ['{"id":7,"muted":true}', { muted: true }],
+  ])('JSON %s → %o', (text, expected) => {
+    expect(parseMicrophonesBody(parseJsonObject(text, 'meeting/microphones/set'))).toEqual(expected);
+  });
+
+  it.each([
+    ['{"muted":"yes"}', 'BadArgs', 'muted: expected true or false, got "yes"'],
+    ['{"muted":1}', 'BadArgs', 'muted: expected true or false, got 1'],
+    ['{"muted":null}', 'BadArgs', 'muted: expected true or false, got null'],
+    ['{}', 'BadArgs', 'muted: required (true to mute every microphone, false to unmute)'],
+    ['{"id":"a"}', 'BadArgs', 'muted: required (true to mute every microphone, false to unmute)'],
+    ['{"muted":true,"device":"mics"}', 'BadRequest', "unknown key 'device' (expected muted, id)"],
+    ['{"muted":true,"__proto__":1}', 'BadRequest', "unknown key '__proto__' (expected muted, id)"],
+    ['{"muted":true,"id":{}}', 'BadRequest', 'id: expected a string of 1-128 characters or a number'],
+    ['{"muted":true,"id":""}', 'BadRequest', 'id: expected a string of 1-128 characters or a number'],
+  ])('JSON %s is refused: %s %s', (text, code, message) => {
+    expect(errorOf(() => parseMicrophonesBody(parseJsonObject(text, 'meeting/microphones/set')))).toEqual({ code, message });
+  });
+
+  it('says precisely when the JSON itself is broken or not an object', () => {
+    expect(errorOf(() => parseJsonObject('{"muted":', 'meeting/microphones/set'))).toMatchObject({ code: 'BadRequest', message: expect.stringMatching(/^meeting\/microphones\/set: payload is not JSON/) });
+    expect(errorOf(() => parseJsonObject('[true]', 'meeting/microphones/set'))).toEqual({ code: 'BadRequest', message: 'meeting/microphones/set: payload must be a JSON object' });
+  });
+});
+
 describe('MQTT command handler', () => {
   function harness(role: 'panel' | 'technician' | 'readonly' = 'panel') {
     const results: MqttResult[] = [];
@@ -135,19 +202,27 @@ describe('MQTT command handler', () => {
           return { ok: true, state: { volume: 1 } };
         },
       },
-      meeting: { start: async () => ({ session: { id: 's1' }, steps: [] }), end: async () => ({ steps: [] }) },
+      meeting: {
+        start: async () => ({ session: { id: 's1' }, steps: [] }),
+        end: async () => ({ steps: [] }),
+        setMicrophones: async (muted: boolean, source: unknown) => {
+          executed.push({ microphones: muted, source });
+          return { microphones: { muted, devices: { mics: muted }, disagree: [] }, results: [{ device: 'mics', command: muted ? 'muteMicrophones' : 'unmuteMicrophones', status: 'ok', ms: 3 }] };
+        },
+      },
     } as unknown as ApiContext;
-    const handler = new CommandHandler(ctx, role, (r) => results.push(r), silentLogger);
-    return { handler, results, executed };
+    const routes: unknown[] = [];
+    const handler = new CommandHandler(ctx, role, (r, route) => (results.push(r), routes.push(route)), silentLogger);
+    return { handler, results, executed, routes };
   }
   const settle = () => new Promise((r) => setTimeout(r, 0));
 
   it('answers every message exactly once, whatever its topic and payload, and never throws', async () => {
-    const levels = fc.constantFrom('display', 'nosuch', 'meeting', 'power', 'volume', 'ptz', '__proto__', 'constructor');
+    const levels = fc.constantFrom('display', 'nosuch', 'meeting', 'microphones', 'power', 'volume', 'ptz', '__proto__', 'constructor');
     const payloads = fc.oneof(
       fc.string(),
       fc.json(),
-      fc.constantFrom('ON', 'OFF', '42', 'start', 'end', '{"command":"setVolume","args":{"level":5}}', '{"action":"start","title":1}'),
+      fc.constantFrom('ON', 'OFF', '42', 'start', 'end', '{"command":"setVolume","args":{"level":5}}', '{"action":"start","title":1}', '{"muted":true,"id":"m"}', '{"muted":"no"}'),
       fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('latin1')),
     );
     await fc.assert(
@@ -187,6 +262,64 @@ describe('MQTT command handler', () => {
     await settle();
     expect(results[0]).toMatchObject({ id: 'm', ok: false, error: { code: 'BadArgs', message: expect.stringContaining('body.title') } });
     expect(results[1]).toEqual({ id: 'n', ok: true, command: 'meeting.start', session: { id: 's1' }, steps: [] });
+  });
+
+  it('mutes the room\'s microphones from ON and from JSON, echoing the id and the REST answer', async () => {
+    const { handler, results, executed } = harness('panel');
+    handler.handle({ kind: 'microphones' }, Buffer.from('ON'), {});
+    await settle();
+    handler.handle({ kind: 'microphones' }, Buffer.from('{"muted":false,"id":"u1"}'), {});
+    await settle();
+    expect(executed).toEqual([
+      { microphones: true, source: { surface: 'mqtt', identity: 'mqtt', role: 'panel' } },
+      { microphones: false, source: { surface: 'mqtt', identity: 'mqtt', role: 'panel' } },
+    ]);
+    expect(results).toEqual([
+      {
+        ok: true,
+        command: 'meeting.microphones',
+        microphones: { muted: true, devices: { mics: true }, disagree: [] },
+        results: [{ device: 'mics', command: 'muteMicrophones', status: 'ok', ms: 3 }],
+      },
+      {
+        id: 'u1',
+        ok: true,
+        command: 'meeting.microphones',
+        microphones: { muted: false, devices: { mics: false }, disagree: [] },
+        results: [{ device: 'mics', command: 'unmuteMicrophones', status: 'ok', ms: 3 }],
+      },
+    ]);
+  });
+
+  it('refuses the room-wide mute to the readonly role (panelCommand, as REST), touching nothing', async () => {
+    const { handler, results, executed } = harness('readonly');
+    handler.handle({ kind: 'microphones' }, Buffer.from('{"muted":true,"id":"r"}'), {});
+    await settle();
+    expect(results).toEqual([
+      { id: 'r', ok: false, command: 'meeting.microphones', error: { code: 'Forbidden', message: "the readonly role may not mute or unmute the room's microphones (set mqtt.role)" } },
+    ]);
+    expect(executed).toEqual([]);
+    const technician = harness('technician');
+    technician.handler.handle({ kind: 'microphones' }, Buffer.from('OFF'), {});
+    await settle();
+    expect(technician.results[0]).toMatchObject({ ok: true, command: 'meeting.microphones' });
+  });
+
+  it('answers a bad room-wide mute payload with ok:false, its id and a precise error; routes MQTT 5 replies', async () => {
+    const { handler, results, executed, routes } = harness('panel');
+    const correlationData = Buffer.from('c-1');
+    handler.handle({ kind: 'microphones' }, Buffer.from('{"muted":"yes","id":"b1"}'), { properties: { responseTopic: 'replies/me', correlationData } });
+    handler.handle({ kind: 'microphones' }, Buffer.from('MAYBE'), {});
+    handler.handle({ kind: 'microphones' }, Buffer.alloc(17 * 1024, 0x7b), {});
+    await settle();
+    expect(results).toEqual([
+      { id: 'b1', ok: false, command: 'meeting.microphones', error: { code: 'BadArgs', message: 'muted: expected true or false, got "yes"' } },
+      { ok: false, command: 'meeting.microphones', error: { code: 'BadRequest', message: 'meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "MAYBE"' } },
+      // Too large to be read at all; the topic still says which command it was.
+      { ok: false, command: 'meeting.microphones', error: { code: 'PayloadTooLarge', message: expect.stringContaining('limit is 16384') } },
+    ]);
+    expect(routes[0]).toEqual({ responseTopic: 'replies/me', correlationData });
+    expect(executed).toEqual([]);
   });
 });
 

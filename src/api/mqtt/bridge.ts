@@ -110,8 +110,12 @@ export class MqttBridge {
     room.events.on('deviceAdded', (record) => {
       this.discoveryDirty.add(record.id);
       this.states.touch(record.id);
+      this.announceRoom(false); // the room-wide microphone switch follows the micMute devices
     }, this);
-    room.events.on('deviceRemoved', (record) => this.removeDevice(record), this);
+    room.events.on('deviceRemoved', (record) => {
+      this.removeDevice(record);
+      this.announceRoom(false);
+    }, this);
     meeting.events.on('meeting', () => this.states.touch(MEETING), this);
     meeting.events.on('session', (session) => {
       this.send({ topic: this.topics.sessions, payload: JSON.stringify(session), retain: false });
@@ -201,8 +205,14 @@ export class MqttBridge {
 
   private announceAll(force: boolean): void {
     if (!this.discovery) return;
-    this.announce(ROOM, roomDiscovery(this.discovery), force);
+    this.announceRoom(force);
     for (const id of this.ctx.room.deviceIds()) this.announceDevice(id, force);
+  }
+
+  /** The room's entities, derived from the devices it has now (publishes only what changed unless forced). */
+  private announceRoom(force: boolean): void {
+    if (!this.discovery) return;
+    this.announce(ROOM, roomDiscovery(this.discovery, this.ctx.room.devices()), force);
   }
 
   private announceDevice(id: string, force: boolean): void {

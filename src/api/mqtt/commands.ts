@@ -8,14 +8,17 @@ import type { ApiContext } from '../context.ts';
 import { EndBody, StartBody } from '../rest/meeting-routes.ts';
 import {
   meetingWord,
+  microphonesWord,
   parseCapabilitySet,
   parseDeviceSet,
   parseJsonObject,
   parseMeetingBody,
+  parseMicrophonesBody,
   payloadText,
   requestIdOf,
   type CommandRequest,
   type MeetingRequest,
+  type MicrophonesRequest,
   type RequestId,
 } from './payloads.ts';
 import type { IncomingTopic } from './topics.ts';
@@ -30,6 +33,9 @@ export interface MqttResult {
   state?: unknown;
   session?: unknown;
   steps?: unknown;
+  /** `meeting.microphones`: the room's microphones after the command, and each device's outcome (as REST). */
+  microphones?: unknown;
+  results?: unknown;
 }
 
 /** Where a result goes: `B/result`, and with MQTT 5 the request's response topic and correlation data. */
@@ -69,6 +75,8 @@ export class CommandHandler {
         route,
       );
     };
+    // The topic alone names this command: say so even when the payload cannot be read.
+    if (incoming.kind === 'microphones') command = 'meeting.microphones';
     try {
       const text = payloadText(payload);
       if (incoming.kind === 'meeting') {
@@ -80,6 +88,16 @@ export class CommandHandler {
         }
         command = `meeting.${request.action}`;
         this.runMeeting(request, id).then((result) => this.reply(result, route), fail);
+        return;
+      }
+      if (incoming.kind === 'microphones') {
+        let request = microphonesWord(text);
+        if (!request) {
+          const body = parseJsonObject(text, 'meeting/microphones/set');
+          id = requestIdOf(body);
+          request = parseMicrophonesBody(body);
+        }
+        this.runMicrophones(request, id).then((result) => this.reply(result, route), fail);
         return;
       }
       device = incoming.device;
@@ -104,6 +122,14 @@ export class CommandHandler {
     }
     const { state } = await this.ctx.room.execute(makeCommand(device, request.command, request.args, this.source));
     return { ...(id !== undefined ? { id } : {}), ok: true, device, command: request.command, state };
+  }
+
+  /** The room-wide mute: the REST route's permission (`panelCommand`), every micMute device at once. */
+  private async runMicrophones(request: MicrophonesRequest, id: RequestId | undefined): Promise<MqttResult> {
+    if (!allows(this.role, 'panelCommand')) throw new RoomError('Forbidden', `the ${this.role} role may not mute or unmute the room's microphones (set mqtt.role)`);
+    // A device that failed or was offline is in `results` (as over REST): the command itself succeeded.
+    const { microphones, results } = await this.ctx.meeting.setMicrophones(request.muted, this.source);
+    return { ...(id !== undefined ? { id } : {}), ok: true, command: 'meeting.microphones', microphones, results };
   }
 
   private async runMeeting(request: MeetingRequest, id: RequestId | undefined): Promise<MqttResult> {

@@ -65,6 +65,19 @@ function stateOf(record: DeviceRecord, topics: Topics) {
 }
 
 /**
+ * "Microphones muted": a switch (`ON` = muted) reading a boolean-or-null at `valuePath`, or a
+ * read-only sensor when the role may not mute. One shape for a micMute device and for the room-wide
+ * mute, whose REST permission (`panelCommand`) is that of `muteMicrophones`.
+ */
+function microphonesEntity(key: string, state: { state_topic: string }, valuePath: string, commandTopic: string, can: (command: string) => boolean): EntitySpec {
+  const read = { ...state, value_template: boolSwitch(valuePath) };
+  const icon = 'mdi:microphone-off';
+  return can('muteMicrophones')
+    ? { component: 'switch', key, name: 'Microphones muted', fields: { ...read, command_topic: commandTopic, payload_on: 'ON', payload_off: 'OFF', icon } }
+    : { component: 'sensor', key, name: 'Microphones muted', fields: { ...read, icon } };
+}
+
+/**
  * Which HA entities each capability yields. Typed over every capability name, so a capability added
  * to the model without a decision here fails to compile.
  */
@@ -133,26 +146,7 @@ export const CAPABILITY_ENTITIES: Record<CapabilityName, DeviceEntities> = {
     }),
   ],
   micMute: (record, topics, can) => [
-    can('muteMicrophones')
-      ? {
-          component: 'switch',
-          key: 'mic_mute',
-          name: 'Microphones muted',
-          fields: {
-            ...stateOf(record, topics),
-            value_template: boolSwitch('value_json.state.micMuted'),
-            command_topic: topics.capabilitySet(record.id, 'micMute'),
-            payload_on: 'ON',
-            payload_off: 'OFF',
-            icon: 'mdi:microphone-off',
-          },
-        }
-      : {
-          component: 'sensor',
-          key: 'mic_mute',
-          name: 'Microphones muted',
-          fields: { ...stateOf(record, topics), value_template: boolSwitch('value_json.state.micMuted'), icon: 'mdi:microphone-off' },
-        },
+    microphonesEntity('mic_mute', { state_topic: topics.deviceState(record.id) }, 'value_json.state.micMuted', topics.capabilitySet(record.id, 'micMute'), can),
   ],
   // One button per named preset (state.presets), plus home. Presets change at run time (they come
   // from the driver), so the bridge re-derives discovery when they do.
@@ -264,8 +258,12 @@ export function deviceDiscovery(options: DiscoveryOptions, record: DeviceRecord,
     .map((spec) => finish(options, spec, `${record.id}_${spec.key}`, `${deviceIdentifier(options.room.id, record.id)}_${spec.key}`, device, availability));
 }
 
-/** The room's own entities: the meeting, and this month's session figures. */
-export function roomDiscovery(options: DiscoveryOptions): DiscoveryMessage[] {
+/**
+ * The room's own entities: the meeting; the room-wide microphone mute when any device has the
+ * micMute capability (`devices`: the room's devices now; the bridge re-derives when they change);
+ * and this month's session figures.
+ */
+export function roomDiscovery(options: DiscoveryOptions, devices: ReadonlyArray<Pick<DeviceRecord, 'capabilities'>>): DiscoveryMessage[] {
   const { topics } = options;
   const device = {
     identifiers: [roomIdentifier(options.room.id)],
@@ -298,6 +296,11 @@ export function roomDiscovery(options: DiscoveryOptions): DiscoveryMessage[] {
       name: 'Meeting phase',
       fields: { state_topic: topics.meetingState, value_template: '{{ value_json.phase }}', device_class: 'enum', options: ['idle', 'starting', 'active', 'ending'] },
     },
+    // `microphones.muted` is null while the devices disagree or none is known: HA shows unknown.
+    ...when(
+      devices.some((d) => d.capabilities.includes('micMute')),
+      microphonesEntity('microphones', { state_topic: topics.meetingState }, 'value_json.microphones.muted', topics.microphonesSet, can),
+    ),
   ];
   if (options.sessions) {
     // Monthly totals: state_class total with the month's start as last_reset.

@@ -154,6 +154,38 @@ export function parseMeetingBody(body: Record<string, unknown>): MeetingRequest 
   return { action, body: rest };
 }
 
+/** A room-wide microphone mute from `B/meeting/microphones/set` (the REST body of `POST /meeting/microphones`). */
+export interface MicrophonesRequest {
+  muted: boolean;
+}
+
+/**
+ * `B/meeting/microphones/set` with a plain payload: `ON` (muted) / `OFF`, any case. Returns
+ * `undefined` for a JSON object (parse it with `parseJsonObject` + `parseMicrophonesBody`), and
+ * refuses anything else here, so a stray word is not reported as broken JSON.
+ */
+export function microphonesWord(text: string): MicrophonesRequest | undefined {
+  const trimmed = text.trim();
+  const word = trimmed.toUpperCase();
+  if (word === 'ON') return { muted: true };
+  if (word === 'OFF') return { muted: false };
+  if (trimmed.startsWith('{')) return undefined;
+  if (trimmed === '') throw new RoomError('BadRequest', 'meeting/microphones/set: empty payload');
+  throw new RoomError('BadRequest', `meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "${clip(trimmed)}"`);
+}
+
+/** `B/meeting/microphones/set` with JSON: `{ "muted": true | false, "id"? }`. */
+export function parseMicrophonesBody(body: Record<string, unknown>): MicrophonesRequest {
+  for (const key of Object.keys(body)) {
+    if (key !== 'muted' && key !== 'id') throw new RoomError('BadRequest', `unknown key '${clip(key)}' (expected muted, id)`);
+  }
+  checkId(body);
+  // BadArgs, as REST answers a body whose `muted` is not a boolean.
+  if (!Object.hasOwn(body, 'muted')) throw new RoomError('BadArgs', 'muted: required (true to mute every microphone, false to unmute)');
+  if (typeof body.muted !== 'boolean') throw new RoomError('BadArgs', `muted: expected true or false, got ${clip(JSON.stringify(body.muted) ?? String(body.muted))}`);
+  return { muted: body.muted };
+}
+
 /** Quotes at most 40 characters of client input in an error message. */
 function clip(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;

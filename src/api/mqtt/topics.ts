@@ -30,6 +30,10 @@ export class Topics {
   get meetingSet(): string {
     return `${this.base}/meeting/set`;
   }
+  /** The room-wide microphone mute (every micMute device at once). */
+  get microphonesSet(): string {
+    return `${this.base}/meeting/microphones/set`;
+  }
   /** This month's session figures (retained): what the HA report sensors read. */
   get report(): string {
     return `${this.base}/report/month`;
@@ -60,12 +64,17 @@ export class Topics {
     if (levels.length === 2) {
       return levels[0] === 'meeting' ? { kind: 'meeting' } : { kind: 'device', device: levels[0]! };
     }
-    if (levels.length === 3) return { kind: 'capability', device: levels[0]!, capability: levels[1]! };
+    if (levels.length === 3) {
+      // `meeting` is a reserved level, never a device: `meeting/microphones/set` is the room's own.
+      if (levels[0] === 'meeting' && levels[1] === 'microphones') return { kind: 'microphones' };
+      return { kind: 'capability', device: levels[0]!, capability: levels[1]! };
+    }
     return undefined;
   }
 }
 
 export type IncomingTopic =
   | { kind: 'meeting' }
+  | { kind: 'microphones' }
   | { kind: 'device'; device: string }
   | { kind: 'capability'; device: string; capability: string };
