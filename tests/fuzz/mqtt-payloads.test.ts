@@ -5,7 +5,9 @@ import { RoomError } from '../../src/core/errors.ts';
 import {
   MAX_PAYLOAD_BYTES,
   meetingWord,
+  microphonesWord,
   parseCapabilitySet,
+  parseMicrophonesBody,
   parseDeviceSet,
   parseJsonObject,
   parseMeetingBody,
@@ -13,6 +15,7 @@ import {
   requestIdOf,
   type CommandRequest,
   type MeetingRequest,
+  type MicrophonesRequest,
 } from '../../src/api/mqtt/payloads.ts';
 import { Topics } from '../../src/api/mqtt/topics.ts';
 import { params } from './fuzz-helpers.ts';
@@ -25,11 +28,12 @@ import { params } from './fuzz-helpers.ts';
  */
 const CLIENT_CODES = new Set(['BadRequest', 'BadArgs', 'UnknownCommand', 'PayloadTooLarge']);
 
-type Parsed = { meeting: MeetingRequest } | { command: CommandRequest; id?: string | number };
+type Parsed = { meeting: MeetingRequest } | { microphones: MicrophonesRequest } | { command: CommandRequest; id?: string | number };
 
-function parse(topic: { kind: 'meeting' } | { kind: 'device' } | { kind: 'capability'; capability: string }, payload: Uint8Array): Parsed {
+function parse(topic: { kind: 'meeting' } | { kind: 'microphones' } | { kind: 'device' } | { kind: 'capability'; capability: string }, payload: Uint8Array): Parsed {
   const text = payloadText(payload);
   if (topic.kind === 'meeting') return { meeting: meetingWord(text) ?? parseMeetingBody(parseJsonObject(text, 'meeting/set')) };
+  if (topic.kind === 'microphones') return { microphones: microphonesWord(text) ?? parseMicrophonesBody(parseJsonObject(text, 'meeting/microphones/set')) };
   if (topic.kind === 'device') {
     const body = parseJsonObject(text, 'x/set');
     const id = requestIdOf(body);
@@ -49,6 +53,7 @@ function outcome(fn: () => Parsed): Parsed | RoomError {
 
 const topic = fc.oneof(
   fc.constant({ kind: 'meeting' as const }),
+  fc.constant({ kind: 'microphones' as const }),
   fc.constant({ kind: 'device' as const }),
   fc.oneof(fc.constantFrom(...CAPABILITY_NAMES), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.string({ maxLength: 10 })).map((capability) => ({ kind: 'capability' as const, capability })),
 );
@@ -68,7 +73,8 @@ describe('fuzz: MQTT payload parsers', () => {
         else if ('command' in r) {
           expect(typeof r.command.command).toBe('string');
           expect(r.command.args !== null && typeof r.command.args === 'object' && !Array.isArray(r.command.args)).toBe(true);
-        } else expect(['start', 'end']).toContain(r.meeting.action);
+        } else if ('microphones' in r) expect(typeof r.microphones.muted).toBe('boolean');
+        else expect(['start', 'end']).toContain(r.meeting.action);
       }),
       params(500),
     );
