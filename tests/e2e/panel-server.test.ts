@@ -195,6 +195,50 @@ describe('panel page logic (public/model.js)', async () => {
     expect(model.travelFromCounts({ a: 2, b: 0 })).toEqual([{ site: 'a', people: 2 }]);
   });
 
+  it('reads the microphones from the core (meeting.microphones) and names the ones still on', () => {
+    const devices = { mics: dev('mics', ['micMute']), codec: dev('codec', ['call', 'micMute']), off: dev('off', ['micMute'], { online: false }) };
+    const mixed = model.micSummary(devices, { muted: null, devices: { mics: false, codec: true, off: null }, disagree: ['mics'] });
+    expect([mixed.muted, mixed.open]).toEqual(['mixed', ['mics']]);
+    expect(model.micSummary(devices, { muted: true, devices: { mics: true, codec: true, off: null }, disagree: [] }).muted).toBe(true);
+    expect(model.micSummary(devices, { muted: null, devices: { mics: null, codec: null, off: null }, disagree: [] }).muted).toBe(null);
+    // The core's reading wins over the devices' own states; without it, the devices decide.
+    const stale = { mics: dev('mics', ['micMute'], { state: { micMuted: true } }) };
+    expect(model.micSummary(stale, { muted: false, devices: { mics: false }, disagree: [] }).muted).toBe(false);
+    expect(model.micSummary(stale).muted).toBe(true);
+  });
+
+  it('offers every PTZ device in a camera chooser, and keeps the chosen one even offline', () => {
+    const devices = {
+      display: dev('display', ['power']),
+      cam: dev('cam', ['ptz'], { online: false }),
+      tribune: dev('tribune', ['ptz'], { name: 'Tribune' }),
+      cam3: dev('cam3', ['ptz']),
+    };
+    expect(model.cameraChoices(devices, t)).toEqual([
+      { id: 'cam', label: 'Caméra 1', online: false },
+      { id: 'tribune', label: 'Tribune', online: true },
+      { id: 'cam3', label: 'Caméra 3', online: true },
+    ]);
+    expect(model.pickCamera(devices, undefined).id).toBe('tribune'); // the first online one
+    expect(model.pickCamera(devices, 'cam').id).toBe('cam'); // chosen: kept, even offline
+    expect(model.pickCamera(devices, 'gone').id).toBe('tribune'); // a device no longer configured
+    expect(model.pickCamera({ display: devices.display }, 'cam')).toBeUndefined();
+  });
+
+  it('sends a hold\'s moves and its stop to the camera it started on', async () => {
+    const { Joystick } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/joystick.js')).href);
+    const sent: string[] = [];
+    let chosen = 'a';
+    const joystick = new Joystick({ rateMs: 60_000, target: () => chosen, send: (name: string, _args: object, camera: string) => sent.push(`${name}@${camera}`) });
+    joystick.press({ pan: 0.5 });
+    chosen = 'b';
+    joystick.press({ tilt: 0.5 }); // a new direction on the same hold
+    joystick.release();
+    joystick.press({ pan: -0.5 });
+    joystick.release();
+    expect(sent).toEqual(['move@a', 'move@a', 'stop@a', 'move@b', 'stop@b']);
+  });
+
   it('has the same keys in every language', async () => {
     const { DICTIONARIES } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/i18n.js')).href);
     expect(Object.keys(DICTIONARIES.en).sort()).toEqual(Object.keys(DICTIONARIES.fr).sort());

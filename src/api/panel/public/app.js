@@ -3,7 +3,7 @@ import { $, h, renderList, setAttr, setHidden, setText } from './dom.js';
 import { translate } from './i18n.js';
 import { Joystick } from './joystick.js';
 import { renderMeeting, bindMeeting } from './meeting-view.js';
-import { explainFailures, deviceLabels, progressRows, travelFromCounts } from './model.js';
+import { explainFailures, deviceLabels, pickCamera, progressRows, travelFromCounts } from './model.js';
 
 /**
  * The touch panel. State arrives over the WebSocket (a full snapshot on every (re)connect, then
@@ -12,6 +12,7 @@ import { explainFailures, deviceLabels, progressRows, travelFromCounts } from '.
  */
 
 const ACK_KEY = 'roomd.panel.ackSession';
+const CAMERA_KEY = 'roomd.panel.camera';
 const STATUS_ICON = { pending: '○', running: '◌', ok: '✓', failed: '✕', skipped: '✕' };
 
 /** The token for the API: `?token=` once (then kept and removed from the address bar), or none. */
@@ -29,6 +30,15 @@ function readToken() {
     return localStorage.getItem('roomd.token') ?? undefined;
   } catch {
     return fromUrl ?? undefined;
+  }
+}
+
+/** The camera chosen on this panel, kept across reloads and reconnects (the daemon's ids are stable). */
+function readCameraChoice() {
+  try {
+    return localStorage.getItem(CAMERA_KEY) ?? undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -51,6 +61,7 @@ const state = {
   holdProgressUntil: 0,
   summary: undefined,
   lastDialed: undefined,
+  cameraId: readCameraChoice(),
   busy: new Set(),
 };
 
@@ -350,6 +361,36 @@ async function startMeeting() {
   render();
 }
 
+/**
+ * Every microphone at once, through the core (`POST /api/v1/meeting/microphones`): one request,
+ * the daemon decides which devices are microphones (codec included) and runs them in parallel.
+ * The new state comes back over the socket as `meeting.microphones`; this only reports failures.
+ */
+async function setMicrophones(muted) {
+  if (!state.connected || state.busy.has('mic')) return;
+  state.busy.add('mic');
+  render();
+  const result = await api('POST', '/api/v1/meeting/microphones', { muted });
+  state.busy.delete('mic');
+  if (!result.ok) showNotice(t('command.failed', { what: t('mic.title'), message: result.message }));
+  else {
+    // A device that failed or did not answer is named in plain words, with the help line.
+    const failures = explainFailures(result.data?.results, state.devices, state.room?.helpLine, t);
+    if (failures.length) showNotice(failures.map((f) => f.text).join(' · '));
+  }
+  render();
+}
+
+function chooseCamera(id) {
+  if (id === ui.camera()?.id && state.cameraId === id) return;
+  joystick.release(); // a hold in progress stops on the camera it started on
+  state.cameraId = id;
+  try {
+    localStorage.setItem(CAMERA_KEY, id);
+  } catch {}
+  render();
+}
+
 async function endMeeting(withTravel) {
   if (state.endPending || !state.connected) return;
   state.endPending = true;
@@ -364,16 +405,16 @@ async function endMeeting(withTravel) {
 
 const joystick = new Joystick({
   rateMs: 100,
-  send: (name, args) => {
-    const camera = ui.camera();
-    if (camera) void conn.command(camera.id, name, args, { awaitResult: false });
+  target: () => ui.camera()?.id,
+  send: (name, args, camera) => {
+    if (camera) void conn.command(camera, name, args, { awaitResult: false });
   },
 });
 
 /** What the meeting view needs from the app. */
 const ui = {
-  state, t, command, joystick, render, locale,
-  camera: () => Object.values(state.devices).find((d) => d.capabilities.includes('ptz') && d.online) ?? Object.values(state.devices).find((d) => d.capabilities.includes('ptz')),
+  state, t, command, joystick, render, locale, setMicrophones, chooseCamera,
+  camera: () => pickCamera(state.devices, state.cameraId),
   dial: (number) => {
     state.lastDialed = number;
     return number;

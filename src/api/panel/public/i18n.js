@@ -78,7 +78,8 @@ export const DICTIONARIES = {
     'mic.toggle': 'Couper les micros',
     'mic.open': 'Micros ouverts\u00a0: on vous entend',
     'mic.muted': 'Micros coupés\u00a0: on ne vous entend pas',
-    'mic.mixed': 'Certains micros sont coupés',
+    'mic.mixed': 'Attention\u00a0: les micros ne sont pas tous coupés',
+    'mic.stillOpen': 'Encore ouvert\u00a0: {names}. Touchez le bouton pour tout couper.',
     'mic.unknown': 'État des micros inconnu',
     'mic.offline': 'Les micros ne répondent pas.',
 
@@ -91,6 +92,10 @@ export const DICTIONARIES = {
     'volume.offline': 'Le son ne répond pas.',
 
     'camera.title': 'Caméra',
+    'camera.choose': 'Choisir la caméra',
+    'camera.numbered': 'Caméra {n}',
+    'camera.notResponding': 'ne répond pas',
+    'camera.offlineNamed': '«\u00a0{name}\u00a0» ne répond pas.',
     'camera.presets': 'Cadrages',
     'camera.preset': 'Cadrage {n}',
     'camera.noPresets': 'Aucun cadrage enregistré',
@@ -200,7 +205,8 @@ export const DICTIONARIES = {
     'mic.toggle': 'Mute the microphones',
     'mic.open': 'Microphones on: they can hear you',
     'mic.muted': 'Microphones muted: they cannot hear you',
-    'mic.mixed': 'Some microphones are muted',
+    'mic.mixed': 'Warning: not every microphone is muted',
+    'mic.stillOpen': 'Still on: {names}. Tap the button to mute them all.',
     'mic.unknown': 'Microphone state unknown',
     'mic.offline': 'The microphones are not responding.',
 
@@ -213,6 +219,10 @@ export const DICTIONARIES = {
     'volume.offline': 'The sound system is not responding.',
 
     'camera.title': 'Camera',
+    'camera.choose': 'Choose the camera',
+    'camera.numbered': 'Camera {n}',
+    'camera.notResponding': 'not responding',
+    'camera.offlineNamed': '“{name}” is not responding.',
     'camera.presets': 'Shots',
     'camera.preset': 'Shot {n}',
     'camera.noPresets': 'No saved shots',

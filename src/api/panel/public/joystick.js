@@ -4,12 +4,18 @@
  * button, a cancelled touch, the page losing focus or the link dropping all send `stop`.
  */
 export class Joystick {
-  /** `send(command, args)` fires a command at the camera; `rateMs` is the update period (~10 Hz). */
-  constructor({ send, rateMs = 100 }) {
+  /**
+   * `send(command, args, target)` fires a command at a camera; `target()` names the camera a hold
+   * starts on (its moves and its stop all go there, even if the chosen camera changes meanwhile);
+   * `rateMs` is the update period (~10 Hz).
+   */
+  constructor({ send, target = () => undefined, rateMs = 100 }) {
     this.send = send;
+    this.target = target;
     this.rateMs = rateMs;
     this.vector = undefined;
     this.timer = undefined;
+    this.camera = undefined;
   }
 
   get held() {
@@ -17,10 +23,12 @@ export class Joystick {
   }
 
   press(vector) {
+    // A new direction on the same hold keeps its camera; a fresh hold asks which one is chosen.
+    if (!this.held) this.camera = this.target();
     this.vector = vector;
     clearInterval(this.timer);
-    this.send('move', vector);
-    this.timer = setInterval(() => this.send('move', this.vector), this.rateMs);
+    this.send('move', vector, this.camera);
+    this.timer = setInterval(() => this.send('move', this.vector, this.camera), this.rateMs);
   }
 
   /** Stops sending moves and sends one `stop` (only if something was held). */
@@ -29,7 +37,9 @@ export class Joystick {
     clearInterval(this.timer);
     this.timer = undefined;
     this.vector = undefined;
-    this.send('stop', {});
+    const camera = this.camera;
+    this.camera = undefined;
+    this.send('stop', {}, camera);
   }
 
   /** Forget the hold without sending (the link is gone; the daemon stops the camera itself). */
@@ -37,6 +47,7 @@ export class Joystick {
     clearInterval(this.timer);
     this.timer = undefined;
     this.vector = undefined;
+    this.camera = undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { $, h, renderList, setAttr, setHidden, setText } from './dom.js';
 import { attachHold } from './joystick.js';
-import { directoryName, formatDuration, micSummary, pickDevice, pickVolumeDevice } from './model.js';
+import { cameraChoices, deviceLabels, directoryName, formatDuration, micSummary, pickDevice, pickVolumeDevice } from './model.js';
 
 /** The in-meeting controls: call, microphones, volume, camera presets and joystick. */
 
@@ -22,11 +22,8 @@ export function bindMeeting(ui) {
   const t = ui.t;
   const on = (id, fn) => $(id).addEventListener('click', fn);
   on('cam-home', () => ui.command(ui.camera()?.id, 'home', {}, t('camera.title'), 'cam-home'));
-  on('mic-toggle', () => {
-    const mics = micSummary(ui.state.devices);
-    const name = mics.muted === true ? 'unmuteMicrophones' : 'muteMicrophones';
-    for (const d of mics.online) void ui.command(d.id, name, {}, t('mic.title'), `mic:${d.id}`);
-  });
+  // Muted → open them all; open, mixed or unknown → mute them all (the safe way to make them agree).
+  on('mic-toggle', () => void ui.setMicrophones(micSummary(ui.state.devices, ui.state.meeting.microphones).muted !== true));
   const volume = (name) => () => ui.command(pickVolumeDevice(ui.state.devices)?.id, name, {}, t('volume.title'), 'volume');
   on('vol-down', volume('volumeDown'));
   on('vol-up', volume('volumeUp'));
@@ -45,10 +42,10 @@ function busy(ui, prefix) {
   return [...ui.state.busy].some((key) => key === prefix || key.startsWith(`${prefix}:`));
 }
 
-function setCardOffline(card, offlineText, offline) {
+function setCardOffline(card, offlineText, offline, buttons = card.querySelectorAll('button')) {
   card.classList.toggle('card-offline', offline);
   setHidden(offlineText, !offline);
-  for (const button of card.querySelectorAll('button')) button.disabled = offline;
+  for (const button of buttons) button.disabled = offline;
 }
 
 export function renderMeeting(ui) {
@@ -90,22 +87,32 @@ function renderCall(ui) {
 
 function renderMics(ui) {
   const { state, t } = ui;
-  const mics = micSummary(state.devices);
+  const mics = micSummary(state.devices, state.meeting.microphones);
   setHidden($('card-mic'), mics.devices.length === 0);
   if (!mics.devices.length) return;
+  const offline = mics.online.length === 0;
+  const mixed = !offline && mics.muted === 'mixed';
   const toggle = $('mic-toggle');
-  setAttr(toggle, 'aria-pressed', mics.muted === true ? 'true' : mics.muted === 'mixed' ? 'mixed' : 'false');
+  setAttr(toggle, 'aria-pressed', mics.muted === true ? 'true' : mixed ? 'mixed' : 'false');
   toggle.classList.toggle('is-muted', mics.muted === true);
   toggle.classList.toggle('is-open', mics.muted === false);
+  toggle.classList.toggle('is-mixed', mixed);
   setAttr(toggle, 'aria-busy', busy(ui, 'mic') ? 'true' : undefined);
-  const text = mics.muted === true ? t('mic.muted') : mics.muted === false ? t('mic.open') : mics.muted === 'mixed' ? t('mic.mixed') : t('mic.unknown');
+  toggle.disabled = offline;
+  $('card-mic').classList.toggle('card-offline', offline);
+  $('card-mic').classList.toggle('card-warning', mixed);
   const stateLine = $('mic-state');
-  setText(stateLine, text);
-  stateLine.classList.toggle('is-muted', mics.muted === true);
-  stateLine.classList.toggle('is-open', mics.muted === false);
-  $('card-mic').classList.toggle('card-offline', mics.online.length === 0);
-  toggle.disabled = mics.online.length === 0;
-  if (mics.online.length === 0) setText(stateLine, t('mic.offline'));
+  stateLine.classList.toggle('is-muted', !offline && mics.muted === true);
+  stateLine.classList.toggle('is-open', !offline && mics.muted === false);
+  stateLine.classList.toggle('is-mixed', mixed);
+  const text = offline ? t('mic.offline') : mics.muted === true ? t('mic.muted') : mics.muted === false ? t('mic.open') : mixed ? t('mic.mixed') : t('mic.unknown');
+  // Which ones are still on, so "not every microphone is muted" is something one can act on.
+  const labels = mixed ? deviceLabels(state.devices, t) : {};
+  const names = mixed ? mics.open.map((id) => labels[id]?.label ?? id).join(', ') : '';
+  renderList(stateLine, JSON.stringify([ui.locale(), text, names]), () => [
+    h('span', { class: 'mic-state-text' }, text),
+    ...(names ? [h('span', { class: 'mic-state-detail' }, t('mic.stillOpen', { names }))] : []),
+  ]);
 }
 
 function renderVolume(ui) {
@@ -126,14 +133,25 @@ function renderCamera(ui) {
   const camera = ui.camera();
   setHidden($('card-camera'), !camera);
   if (!camera) return;
+  // More than one camera: a chooser above the presets; presets and joystick act on the chosen one.
+  const choices = cameraChoices(state.devices, t);
+  const chooser = $('camera-chooser');
+  setHidden(chooser, choices.length < 2);
+  renderList(chooser, JSON.stringify([ui.locale(), choices, camera.id]), () => choices.length < 2 ? [] : choices.map((c) => h('button', {
+    type: 'button', class: 'btn segment', 'aria-pressed': c.id === camera.id ? 'true' : 'false', dataset: { key: c.id },
+    onclick: () => ui.chooseCamera(c.id),
+  }, h('span', { class: 'segment-name' }, c.label), c.online ? null : h('span', { class: 'chip-detail' }, t('camera.notResponding')))));
+  const label = choices.find((c) => c.id === camera.id)?.label;
+  setText($('camera-offline'), choices.length > 1 && label ? t('camera.offlineNamed', { name: label }) : t('camera.offline'));
   const presets = Object.entries(camera.state?.presets ?? {}).sort(([a], [b]) => Number(a) - Number(b));
   const current = camera.state?.preset;
-  renderList($('preset-chips'), JSON.stringify([ui.locale(), presets, current ?? null]), () => presets.length === 0
+  renderList($('preset-chips'), JSON.stringify([ui.locale(), camera.id, presets, current ?? null]), () => presets.length === 0
     ? [h('p', { class: 'muted-text' }, t('camera.noPresets'))]
     : presets.map(([number, name]) => h('button', {
         type: 'button', class: 'btn chip', 'aria-pressed': String(current) === number ? 'true' : 'false', dataset: { key: number },
         onclick: () => ui.command(ui.camera()?.id, 'recallPreset', { preset: Number(number) }, t('camera.title'), 'preset'),
       }, h('span', { class: 'chip-check', 'aria-hidden': 'true' }, String(current) === number ? '✓' : ''), h('span', { class: 'chip-name' }, name || t('camera.preset', { n: number })))));
   if (!camera.online && ui.joystick.held) ui.joystick.abandon();
-  setCardOffline($('card-camera'), $('camera-offline'), !camera.online);
+  // The chooser stays usable when the chosen camera is offline: picking the other one is the way out.
+  setCardOffline($('card-camera'), $('camera-offline'), !camera.online, $('card-camera').querySelectorAll('#preset-chips button, #joystick button'));
 }

@@ -113,17 +113,48 @@ export function pickVolumeDevice(devices) {
 
 /**
  * The microphones as one control: every device with `micMute`. `muted` is true when all online
- * ones are muted, false when none is, 'mixed' otherwise, null when unknown or all offline.
+ * ones are muted, false when none is, 'mixed' when they disagree, null when unknown or all offline.
+ * `open` lists the online devices that are not muted (what a "not every mic is muted" warning names).
+ *
+ * The core's own reading (`meeting.microphones`, the same one MQTT and the REST API show) wins when
+ * the daemon sends it; the devices' `micMuted` states are the fallback for an older daemon.
  */
-export function micSummary(devices) {
+export function micSummary(devices, microphones) {
   const all = Object.values(devices ?? {}).filter((d) => d.capabilities?.includes('micMute'));
   const online = all.filter((d) => d.online);
+  if (microphones && typeof microphones === 'object' && microphones.devices) {
+    const states = microphones.devices;
+    const open = online.filter((d) => states[d.id] === false).map((d) => d.id);
+    let muted = microphones.muted;
+    if (muted === null || muted === undefined) muted = (microphones.disagree ?? []).length ? 'mixed' : null;
+    return { devices: all, online, muted, open };
+  }
   const values = online.map((d) => d.state?.micMuted);
   let muted = null;
   if (online.length && values.every((v) => v === true)) muted = true;
   else if (online.length && values.every((v) => v === false)) muted = false;
   else if (values.some((v) => v === true)) muted = 'mixed';
-  return { devices: all, online, muted };
+  return { devices: all, online, muted, open: online.filter((d) => d.state?.micMuted === false).map((d) => d.id) };
+}
+
+/**
+ * The room's cameras (devices with `ptz`) for the chooser, in the daemon's order: a device's
+ * configured `name`, else "Caméra 1", "Caméra 2"… by position (stable when another is renamed).
+ */
+export function cameraChoices(devices, t) {
+  return Object.values(devices ?? {})
+    .filter((d) => d.capabilities?.includes('ptz'))
+    .map((d, i) => ({ id: d.id, label: d.name || t('camera.numbered', { n: i + 1 }), online: !!d.online }));
+}
+
+/**
+ * The camera the presets and joystick act on: the one chosen on the panel while it exists (even
+ * offline: switching cameras behind someone's back would move the wrong one), else the first
+ * online one, else the first.
+ */
+export function pickCamera(devices, chosenId) {
+  const list = Object.values(devices ?? {}).filter((d) => d.capabilities?.includes('ptz'));
+  return list.find((d) => d.id === chosenId) ?? list.find((d) => d.online) ?? list[0];
 }
 
 /** "4:05" or "1:02:09" from milliseconds. */
