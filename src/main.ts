@@ -77,7 +77,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    console.error(`roomd: ${err instanceof Error ? err.message : String(err)}`);
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const hint = code === 'EADDRINUSE' ? ' — is another roomd running? Stop it, or set http.port (or mqtt.embedded.port) in the config' : '';
+    console.error(`roomd: ${err instanceof Error ? err.message : String(err)}${hint}`);
     process.exit(1);
   },
 );
