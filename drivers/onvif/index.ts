@@ -9,6 +9,7 @@ export const driver = defineDriver({
   manifest: {
     name: 'onvif',
     title: 'ONVIF Profile S PTZ camera (SOAP over HTTP)',
+    manufacturer: 'ONVIF camera (any brand)',
     capabilities: ['ptz'],
     transports: ['http'],
     options: OnvifOptions,

@@ -26,6 +26,7 @@ export const driver = defineDriver({
   manifest: {
     name: 'pulse',
     title: 'Local microphone and speaker through PulseAudio / PipeWire (pactl)',
+    manufacturer: 'PulseAudio / PipeWire (the room PC)',
     capabilities: ['micMute', 'volume'],
     feedback: { micMute: 'full', volume: 'full' },
     transports: ['process'],

@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { checkStatePatch, initialState, type DeviceState } from './capabilities.ts';
+import { checkStatePatch, initialState, supportedCommands, type DeviceState } from './capabilities.ts';
 import { makeCommand, validateCommand, type ValidatedCommand } from './command.ts';
 import { CommandQueue, type QueuePolicy } from './command-queue.ts';
 import type { DeviceDriver, DriverContext, DriverModule, SimulatorHandle } from './driver-api.ts';
@@ -27,6 +27,22 @@ export interface BackoffOptions {
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 const POLL_FAILURES_BEFORE_OFFLINE = 3;
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * State a device's config already tells: the input names (by convention every input driver maps
+ * names to its own codes in `options.inputs`: cec physical addresses, samsung-mdc source codes) and
+ * the named presets (`options.presets`). Surfaces offer them from the start (the panel, Home
+ * Assistant's input select and preset buttons), before the device is first reached.
+ */
+function configuredState(capabilities: readonly string[], options: Record<string, unknown>): DeviceState {
+  const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const state: DeviceState = {};
+  if (capabilities.includes('input')) state.inputs = isRecord(options.inputs) ? Object.keys(options.inputs) : [];
+  if (capabilities.includes('ptz') && isRecord(options.presets) && Object.values(options.presets).every((v) => typeof v === 'string')) {
+    state.presets = { ...(options.presets as Record<string, string>) };
+  }
+  return state;
+}
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with ±20 % jitter so rooms don't sync up. */
 export function backoffDelay(attempt: number, { initialMs, maxMs }: BackoffOptions, random = Math.random): number {
@@ -74,8 +90,9 @@ export class DeviceRuntime {
       ...(spec.name ? { name: spec.name } : {}),
       online: false,
       capabilities: [...manifest.capabilities],
+      commands: supportedCommands(manifest.capabilities, manifest.commands),
       feedback: Object.fromEntries(manifest.capabilities.map((c) => [c, manifest.feedback?.[c] ?? 'full'])),
-      state: initialState(manifest.capabilities),
+      state: { ...initialState(manifest.capabilities), ...configuredState(manifest.capabilities, this.options) },
     });
   }
 

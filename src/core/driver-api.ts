@@ -1,5 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { CapabilityName, DeviceState, FeedbackLevel } from './capabilities.ts';
+import type { CapabilityName, CommandDeclaration, DeviceState, FeedbackLevel } from './capabilities.ts';
 import type { ValidatedCommand } from './command.ts';
 import type { QueuePolicy } from './command-queue.ts';
 import type { Logger } from './logger.ts';
@@ -19,6 +19,12 @@ export interface DriverManifest<O extends TObject = TObject> {
   manufacturer?: string;
   model?: string;
   capabilities: CapabilityName[];
+  /**
+   * The commands this driver implements, per capability; a capability left out implements all of
+   * its commands. Everything else is refused (`Unsupported`, HTTP 409) before the driver sees it,
+   * and REST, OpenAPI and Home Assistant discovery offer only what is declared.
+   */
+  commands?: CommandDeclaration;
   /** Feedback per capability; a capability left out is `full`. */
   feedback?: Partial<Record<CapabilityName, FeedbackLevel>>;
   /** Transport types this driver can use (`sim` is implied when `simulator` is given). */

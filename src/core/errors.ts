@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'DeviceTimeout'
   | 'Superseded' // a newer latest-wins command replaced this one before it was sent
   | 'ConfigError'
+  | 'RetainedCommand' // an MQTT command carried the retain flag: never executed (it would replay at every connect)
   | 'Internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -38,6 +39,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   DeviceTimeout: 504,
   Superseded: 409,
   ConfigError: 400,
+  RetainedCommand: 400,
   Internal: 500,
 };
 

@@ -97,6 +97,13 @@ export class Room {
         `${command.device} (${record.driver}) does not support ${command.command}: it has no '${validated.capability}' capability`,
       );
     }
+    // The driver's own declaration: refused here, before any byte is sent (a CEC display has no setVolume).
+    if (record.commands && !record.commands.includes(command.command)) {
+      throw new RoomError(
+        'Unsupported',
+        `${command.device} (${record.driver}) does not support ${command.command}; its ${validated.capability} commands are: ${record.commands.filter((c) => COMMANDS.get(c)?.capability === validated.capability).join(', ')}`,
+      );
+    }
     if (TECHNICIAN_ONLY_CAPABILITIES.has(validated.capability) && command.source.role && command.source.role !== 'technician') {
       throw new RoomError('Forbidden', `${command.command} needs the technician role`);
     }

@@ -8,7 +8,8 @@ import { Coalescer } from './coalescer.ts';
 import { CommandHandler, type MqttResult } from './commands.ts';
 import type { BrokerSettings } from './connect-options.ts';
 import { MqttConnection, type ReconnectBackoff } from './connection.ts';
-import { deviceDiscovery, roomDiscovery, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
+import { deviceDiscovery, discoveryFilter, isDiscoveryTopicOf, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
+import { roomDiscovery } from './discovery-room.ts';
 import { RESERVED_LEVELS, Topics } from './topics.ts';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
@@ -20,11 +21,23 @@ export interface BridgeOptions {
   backoff?: ReconnectBackoff;
   /** Messages that must not be lost (closed sessions, discovery removals) kept while the broker is away. */
   maxQueued?: number;
+  /**
+   * How long after subscribing to this room's discovery topics the bridge collects the retained
+   * configs the broker holds (from an earlier run) before clearing those it no longer offers. Default 1500.
+   */
+  discoveryReadBackMs?: number;
 }
 
 /** The key the meeting uses in the state coalescer (device ids are never empty). */
 const MEETING = '';
 const ROOM = '';
+
+/** The discovery configs found retained on the broker at connect. */
+interface ReadBack {
+  matches(topic: string): boolean;
+  found: Set<string>;
+  timer?: NodeJS.Timeout;
+}
 
 interface Queued {
   topic: string;
@@ -51,6 +64,8 @@ export class MqttBridge {
   private readonly queue: Queued[] = [];
   private reannounceTimer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  /** Retained discovery configs found on the broker at connect (read back, then cleared if stale). */
+  private readBack: ReadBack | undefined;
   private readonly log: Logger;
   private readonly options: Required<BridgeOptions>;
 
@@ -66,6 +81,7 @@ export class MqttBridge {
       reannounceMs: options.reannounceMs ?? [1000, 3000],
       backoff: options.backoff ?? { initialMs: 500, maxMs: 30_000 },
       maxQueued: options.maxQueued ?? 500,
+      discoveryReadBackMs: options.discoveryReadBackMs ?? 1500,
     };
     this.topics = new Topics(config.baseTopic, ctx.room.info.id);
     if (config.homeAssistant.discovery) {
@@ -73,8 +89,9 @@ export class MqttBridge {
       this.discovery = {
         prefix: config.homeAssistant.prefix,
         topics: this.topics,
-        room: { id: ctx.room.info.id, name: ctx.room.info.name },
+        room: { id: ctx.room.info.id, name: ctx.room.info.name, locale: ctx.room.info.locale },
         sessions: !!ctx.sessions,
+        directory: ctx.config.directory ?? [],
         can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
       };
       this.haStatusTopic = `${config.homeAssistant.prefix}/status`;
@@ -137,6 +154,8 @@ export class MqttBridge {
     this.states.clear();
     clearInterval(this.reportTimer);
     clearTimeout(this.reannounceTimer);
+    clearTimeout(this.readBack?.timer);
+    this.readBack = undefined;
     await this.conn.stop();
   }
 
@@ -149,11 +168,17 @@ export class MqttBridge {
     this.publishMeeting();
     this.publishReport();
     this.announceAll(true);
+    this.readBackDiscovery();
     const queued = this.queue.splice(0);
     for (const q of queued) this.send(q);
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.readBack?.matches(topic)) {
+      // Only what the broker held before we connected: our own live publishes arrive unretained.
+      if (packet.retain && payload.length > 0) this.readBack.found.add(topic);
+      return;
+    }
     if (topic === this.haStatusTopic) {
       // A retained `online` arrives on every subscribe: only a live birth message means HA restarted.
       if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
@@ -187,9 +212,39 @@ export class MqttBridge {
       const month = `${from.getFullYear()}-${String(from.getMonth() + 1).padStart(2, '0')}`;
       const body = { month, from: from.toISOString(), sessions: r.sessions, interrupted: r.interrupted, minutes: r.minutes, kmAvoided: r.kmAvoided, co2Kg: r.co2Kg };
       this.conn.publish(this.topics.report, JSON.stringify(body), { retain: true, qos: 1 });
+      this.conn.publish(this.topics.reportLast, JSON.stringify(lastSession(this.ctx.sessions)), { retain: true, qos: 1 });
     } catch (err) {
       this.log.warn({ err }, 'could not compute the monthly report for MQTT');
     }
+  }
+
+  /**
+   * Reads back the discovery configs the broker retains for this room (from an earlier run, another
+   * role, a removed device) and clears, with an empty retained message, every one roomd no longer
+   * offers. Runs on every connect, so a restart with a changed config leaves no stale entity.
+   */
+  private readBackDiscovery(): void {
+    if (!this.discovery) return;
+    clearTimeout(this.readBack?.timer);
+    const { prefix } = this.discovery;
+    const filter = discoveryFilter(prefix, this.ctx.room.info.id);
+    const readBack: ReadBack = { matches: (topic) => isDiscoveryTopicOf(topic, prefix, this.ctx.room.info.id), found: new Set() };
+    this.readBack = readBack;
+    this.conn.subscribe([filter], () => {
+      if (this.readBack !== readBack) return;
+      readBack.timer = setTimeout(() => this.sweepDiscovery(readBack, filter), this.options.discoveryReadBackMs);
+      readBack.timer.unref?.();
+    });
+  }
+
+  private sweepDiscovery(readBack: ReadBack, filter: string): void {
+    if (this.readBack !== readBack) return;
+    this.readBack = undefined;
+    this.conn.unsubscribe([filter]);
+    const offered = new Set([...this.announced.values()].flatMap((topics) => [...topics.keys()]));
+    const stale = [...readBack.found].filter((topic) => !offered.has(topic));
+    for (const topic of stale) this.send({ topic, payload: '', retain: true });
+    if (stale.length) this.log.info({ stale }, 'cleared Home Assistant discovery configs roomd no longer offers');
   }
 
   private scheduleReannounce(): void {
@@ -268,6 +323,14 @@ export class MqttBridge {
     if (route.responseTopic && !/[+#]/.test(route.responseTopic) && !this.topics.parse(route.responseTopic)) {
       this.conn.publish(route.responseTopic, payload, { qos: 1, ...(properties ? { properties } : {}) });
     }
-    if (!result.ok) this.log.info({ device: result.device, command: result.command, error: result.error }, 'MQTT command refused');
+    if (!result.ok && !CommandHandler.loggedOnce(result.error?.code ?? '')) this.log.info({ device: result.device, command: result.command, error: result.error }, 'MQTT command refused');
   }
+}
+
+/** The last closed meeting's figures for `B/report/last` (`{}` before the first one). */
+function lastSession(sessions: NonNullable<ApiContext['sessions']>): Record<string, unknown> {
+  const last = sessions.list({ limit: 20 }).sessions.find((s) => s.endedAt !== null || s.status !== 'open');
+  if (!last) return {};
+  const { id, organisation, title, startedAt, endedAt, durationMin, kmAvoided, co2Kg } = last;
+  return { id, organisation, title, startedAt, endedAt, durationMin, kmAvoided, co2Kg };
 }

@@ -130,10 +130,19 @@ export class MqttConnection {
     this.retryTimer.unref?.();
   }
 
-  subscribe(topics: string[]): void {
+  /** Subscribes (QoS 1); `granted` runs once the broker acknowledged it (retained messages follow). */
+  subscribe(topics: string[], granted?: () => void): void {
     if (!this.client || !this.connected) return;
     this.client.subscribe(topics, { qos: 1 }, (err) => {
       if (err) this.log.error({ err: err.message, topics }, 'MQTT subscribe failed');
+      else granted?.();
+    });
+  }
+
+  unsubscribe(topics: string[]): void {
+    if (!this.client || !this.connected) return;
+    this.client.unsubscribe(topics, (err) => {
+      if (err) this.log.debug({ err: err.message, topics }, 'MQTT unsubscribe failed');
     });
   }
 
