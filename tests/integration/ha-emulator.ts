@@ -36,12 +36,11 @@ export class HomeAssistantEmulator {
   private constructor(
     readonly client: TestClient,
     private readonly prefix: string,
-    private readonly node: string,
   ) {}
 
   static async connect(url: string, prefix: string, node: string, stateTopics: string): Promise<HomeAssistantEmulator> {
     const client = await TestClient.connect(url, [`${prefix}/+/${node}/+/config`, stateTopics]);
-    return new HomeAssistantEmulator(client, prefix, node);
+    return new HomeAssistantEmulator(client, prefix);
   }
 
   /** The configs HA holds now: the last message of each discovery topic, empty ones removed. */
