@@ -161,7 +161,10 @@ export class MqttBridge {
 
   /** Every (re)connect: subscribe, then republish everything retained (the broker may have lost it). */
   private onUp(): void {
-    this.conn.subscribe([...this.topics.subscriptions, ...(this.haStatusTopic ? [this.haStatusTopic] : [])]);
+    // Retain-as-published: a command someone publishes retained is seen as such even live (MQTT 5),
+    // and refused then too, not only when it replays at the next connect.
+    this.conn.subscribe(this.topics.subscriptions, undefined, true);
+    if (this.haStatusTopic) this.conn.subscribe([this.haStatusTopic]);
     this.conn.publish(this.topics.status, 'online', { retain: true, qos: 1 });
     this.availability.clear();
     for (const id of this.ctx.room.deviceIds()) this.publishDevice(id);

@@ -130,10 +130,13 @@ export class MqttConnection {
     this.retryTimer.unref?.();
   }
 
-  /** Subscribes (QoS 1); `granted` runs once the broker acknowledged it (retained messages follow). */
-  subscribe(topics: string[], granted?: () => void): void {
+  /**
+   * Subscribes (QoS 1); `granted` runs once the broker acknowledged it (retained messages follow).
+   * `retainAsPublished` (MQTT 5 only) keeps the retain flag on live messages too.
+   */
+  subscribe(topics: string[], granted?: () => void, retainAsPublished = false): void {
     if (!this.client || !this.connected) return;
-    this.client.subscribe(topics, { qos: 1 }, (err) => {
+    this.client.subscribe(topics, { qos: 1, ...(retainAsPublished ? { rap: true } : {}) }, (err) => {
       if (err) this.log.error({ err: err.message, topics }, 'MQTT subscribe failed');
       else granted?.();
     });
