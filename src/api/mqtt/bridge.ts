@@ -91,7 +91,10 @@ export class MqttBridge {
         topics: this.topics,
         room: { id: ctx.room.info.id, name: ctx.room.info.name, locale: ctx.room.info.locale },
         sessions: !!ctx.sessions,
-        directory: ctx.config.directory ?? [],
+        // Read at each announce: a reload replaces ctx.config (the next re-announce offers the new directory).
+        get directory() {
+          return ctx.config.directory ?? [];
+        },
         can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
       };
       this.haStatusTopic = `${config.homeAssistant.prefix}/status`;
