@@ -42,16 +42,16 @@ function put(from, to, mode) {
   if (mode !== undefined) chmodSync(target, mode);
 }
 
-// 1. A fresh dist/ (the package never ships TypeScript sources, so never a stale build).
-const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) fail('the build failed');
-if (!existsSync(join(root, 'dist/src/main.js'))) fail('dist/ is missing: TypeScript must be installed to package (npm ci)');
-
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(opt, { recursive: true });
 
+// 1. Compiled straight into the package (never a stale dist/, and this checkout's dist/ is left alone
+//    for whatever runs from it meanwhile). The package ships no TypeScript sources.
+const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--out', join(opt, 'dist')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0 || !existsSync(join(opt, 'dist/src/main.js'))) fail('the build failed: TypeScript must be installed to package (npm ci)');
+
 // 2. The release under /opt/roomd.
-for (const path of ['dist', 'bin', 'package.json', 'package-lock.json', 'README.md', 'config/demo.yaml', 'systemd/README.md']) {
+for (const path of ['bin', 'package.json', 'package-lock.json', 'README.md', 'config/demo.yaml', 'systemd/README.md']) {
   put(path, join('opt/roomd', path));
 }
 if (existsSync(join(root, 'docs'))) put('docs', 'opt/roomd/docs');
