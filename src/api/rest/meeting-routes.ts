@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { assertMatches } from '../../core/command.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize, sourceOf } from './auth-hook.ts';
+import { authorize, sourceOf } from '../common/http-auth.ts';
 
 const Travel = Type.Array(
   Type.Object(

@@ -5,7 +5,7 @@ import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import { sessionsToCsv, MAX_LIST_LIMIT } from '../../sessions/index.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { EndBody } from './meeting-routes.ts';
 
 const DateParam = Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)?$', description: 'ISO date, e.g. 2026-11 or 2026-11-27' });
