@@ -3,7 +3,6 @@ import { driver } from '../../drivers/shure-dcs/index.ts';
 import { startShureSimulator, type ShureSimOptions, type ShureSimulatorHandle } from '../../drivers/shure-dcs/simulator.ts';
 import type { ShureOptions } from '../../drivers/shure-dcs/driver.ts';
 import { createDriverHarness, type DriverHarness } from '../helpers/driver-harness.ts';
-import type { DeviceState } from '../../src/core/capabilities.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
