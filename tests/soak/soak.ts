@@ -10,8 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startSimRoom, type SimRoom } from '../../bench/lib/sim-room.ts';
-import { allOnline, startBenchDaemon, until } from '../../bench/lib/rig.ts';
+import { startSimRoom, type SimRoom } from '../helpers/sim-room.ts';
+import { allOnline, startBenchDaemon, until } from '../helpers/rig.ts';
 import type { TestDaemon } from '../helpers/daemon.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { hasTool } from '../helpers/tools.ts';

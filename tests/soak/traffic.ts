@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { benchClient, type BenchClient } from '../../bench/lib/rig.ts';
+import { benchClient, type BenchClient } from '../helpers/rig.ts';
 import type { Dice } from './chaos.ts';
 
 /** What the traffic did, by outcome: status codes, WebSocket results, errors thrown at the client. */

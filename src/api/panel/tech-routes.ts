@@ -4,7 +4,7 @@ import { makeCommand } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../core/state-store.ts';
 import type { ApiContext } from '../context.ts';
-import { sendError } from '../rest/errors.ts';
+import { sendError } from '../common/http-errors.ts';
 import { fillTemplate, type Asset } from './assets.ts';
 import { sameOrigin, TechGate } from './tech-gate.ts';
 

@@ -7,7 +7,7 @@ import type { DiscoveredDevice } from '../../core/driver-api.ts';
 import { ConfigError, formatProblem } from '../../config/problems.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 
 /** Technician operations. `POST /api/v1/config/reload` validates first: a bad file changes nothing. */
 const DiscoverBody = Type.Object(

@@ -5,7 +5,7 @@ import { COMMANDS, deviceStateSchema } from '../../core/capabilities.ts';
 import { makeCommand } from '../../core/command.ts';
 import { commandPermission } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize, sourceOf } from './auth-hook.ts';
+import { authorize, sourceOf } from '../common/http-auth.ts';
 
 const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 const DeviceSchema = Type.Object({
