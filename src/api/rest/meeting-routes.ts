@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { assertMatches } from '../../core/command.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize, sourceOf } from './auth-hook.ts';
+import { roomWide } from './auth-hook.ts';
 
 const Travel = Type.Array(
   Type.Object(
@@ -35,30 +35,25 @@ export function meetingRoutes(ctx: ApiContext) {
       ...documentOnly,
       schema: { tags: ['meeting'], summary: 'Start the meeting: every device of the start scene, in parallel', body: StartBody },
     }, async (request) => {
-      const identity = authorize(ctx, request, 'meeting');
       const body = request.body ?? {};
-      assertMatches(StartBody, body, 'body');
-      return ctx.meeting.start(body as never, sourceOf(identity));
+      return roomWide(ctx, request, 'meeting.start', 'meeting', () => assertMatches(StartBody, body, 'body'), (source) => ctx.meeting.start(body as never, source));
     });
 
     app.post('/api/v1/meeting/microphones', {
       ...documentOnly,
       schema: { tags: ['meeting'], summary: 'Mute or unmute every microphone in the room at once (codec included)', body: MicrophonesBody },
     }, async (request) => {
-      const identity = authorize(ctx, request, 'panelCommand');
       const body = request.body ?? {};
-      assertMatches(MicrophonesBody, body, 'body');
-      return ctx.meeting.setMicrophones((body as { muted: boolean }).muted, sourceOf(identity));
+      return roomWide(ctx, request, 'meeting.microphones', 'panelCommand', () => assertMatches(MicrophonesBody, body, 'body'),
+        (source) => ctx.meeting.setMicrophones((body as { muted: boolean }).muted, source));
     });
 
     app.post('/api/v1/meeting/end', {
       ...documentOnly,
       schema: { tags: ['meeting'], summary: 'End the meeting and power the room down', body: EndBody },
     }, async (request) => {
-      const identity = authorize(ctx, request, 'meeting');
       const body = request.body ?? {};
-      assertMatches(EndBody, body, 'body');
-      return ctx.meeting.end(body as never, sourceOf(identity));
+      return roomWide(ctx, request, 'meeting.end', 'meeting', () => assertMatches(EndBody, body, 'body'), (source) => ctx.meeting.end(body as never, source));
     });
   };
 }
