@@ -36,16 +36,6 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
     return503OnClosing: true,
   });
 
-  // Host and Origin first, before routing, rate limits or authentication (see request-guard.ts).
-  app.addHook('onRequest', async (request) => guardRequest(request, ctx.config.http, !ctx.auth.open));
-  // The body limit can be lowered by a reload: fastify's own `bodyLimit` (fixed at start) stays
-  // the ceiling; the current value is checked on the declared length here and the actual length
-  // in the parser (chunked bodies).
-  app.addHook('onRequest', async (request) => {
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > ctx.config.http.bodyLimitBytes) throw tooLarge(ctx);
-  });
-
   // Our own JSON parser: an empty body means "no arguments", and a malformed one says where it broke.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -103,6 +93,18 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Host and Origin before rate limits, authentication or any handler (see request-guard.ts). Added
+  // after the WebSocket plugin, whose own onRequest hook must run first: it marks upgrade requests
+  // so that a refused upgrade's socket is closed once answered.
+  app.addHook('onRequest', async (request) => guardRequest(request, ctx.config.http, !ctx.auth.open));
+  // The body limit can be lowered by a reload: fastify's own `bodyLimit` (fixed at start) stays
+  // the ceiling; the current value is checked on the declared length here and the actual length
+  // in the parser (chunked bodies).
+  app.addHook('onRequest', async (request) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > ctx.config.http.bodyLimitBytes) throw tooLarge(ctx);
+  });
+
 
   await app.register(stateRoutes(ctx));
   await app.register(deviceRoutes(ctx));
