@@ -81,7 +81,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
       sessions.audit({
         who: command.source.identity ?? command.source.surface,
         surface: command.source.surface,
-        device: command.device,
+        device: command.device || null, // room-wide commands (meeting.*) name no device
         command: command.command,
         args: command.args,
         ok: result.ok,
@@ -97,6 +97,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     ...(config.meeting.nightlyEndAt ? { nightlyEndAt: config.meeting.nightlyEndAt } : {}),
   }, log.child({ module: 'meeting' }));
 
+  for (const w of loaded.warnings ?? []) log.warn({ file: w.file, line: w.line, key: w.path }, w.message);
   const auth = new Authenticator(config.http.tokens);
   if (auth.open && !isLoopback(config.http.host) && config.http.host !== 'localhost') {
     log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');

@@ -46,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   if (args.values.check) {
+    for (const w of loaded.warnings) console.error(formatProblem(w));
     console.log(`${file}: ok (${Object.keys(loaded.config.devices).length} devices)`);
     return 0;
   }

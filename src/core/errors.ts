@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'BadArgs' // command arguments do not match the capability's schema
   | 'Unauthorized'
   | 'Forbidden'
+  | 'ForeignHost' // the Host header names another machine (DNS rebinding): 421
   | 'UnknownDevice'
   | 'UnknownCommand'
   | 'NotFound'
@@ -26,6 +27,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BadArgs: 400,
   Unauthorized: 401,
   Forbidden: 403,
+  ForeignHost: 421,
   UnknownDevice: 404,
   UnknownCommand: 404,
   NotFound: 404,

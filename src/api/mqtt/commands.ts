@@ -3,7 +3,7 @@ import type { Role } from '../../config/schema.ts';
 import { assertMatches, makeCommand, type CommandSource } from '../../core/command.ts';
 import { RoomError, toRoomError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { allows, commandPermission } from '../auth.ts';
+import { allows } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { EndRequest, StartRequest } from '../../core/meeting-requests.ts';
 import {
@@ -117,9 +117,7 @@ export class CommandHandler {
   }
 
   private async runCommand(device: string, request: CommandRequest, id: RequestId | undefined): Promise<MqttResult> {
-    if (!allows(this.role, commandPermission(request.command))) {
-      throw new RoomError('Forbidden', `the ${this.role} role may not send ${request.command} (set mqtt.role)`);
-    }
+    // The role (mqtt.role) is checked by the command bus, which audits a refusal like any other outcome.
     const { state } = await this.ctx.room.execute(makeCommand(device, request.command, request.args, this.source));
     return { ...(id !== undefined ? { id } : {}), ok: true, device, command: request.command, state };
   }
