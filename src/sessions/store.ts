@@ -1,55 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { RoomError } from '../core/errors.ts';
-import { type Logger, silentLogger } from '../core/logger.ts';
+import { resolve } from 'node:path';
+import { isRoomError, RoomError } from '../core/errors.ts';
 import { AuditLog } from './audit-log.ts';
-import type { Migration } from './schema.ts';
 import { filterRange, listSessions, MAX_LIST_LIMIT, reportSessions } from './queries.ts';
 import type { Report } from './report.ts';
-import { SessionDb } from './session-db.ts';
-import { describeStorageFault, isStorageFault, unavailable } from './storage-fault.ts';
+import type { SessionDb } from './session-db.ts';
+import { SessionFile } from './session-file.ts';
+import { describeStorageFault, isStorageFault } from './storage-fault.ts';
 import { systemTimeZone, toMs } from './time.ts';
-import { co2ForKm, computeTravel, DEFAULT_CO2_KG_PER_KM, totalKm } from './travel.ts';
+import { co2ForKm, computeTravel, totalKm } from './travel.ts';
 import type {
   AuditInput, AuditRecord, CallInput, CallPatch, CallRecord, EndSessionInput, FaultInput, Instant,
-  SessionFilter, SessionRecord, SiteConfig, StartSessionInput, TravelInput,
+  SessionFilter, SessionRecord, StartSessionInput, TravelInput,
 } from './types.ts';
-import { applyToRecord, opSession, recordOfStart, type StoredTravel, type WriteOp } from './write-ops.ts';
+import { applyToRecord, opSession, recordOfStart, startOpOf, type StoredTravel, type WriteOp } from './write-ops.ts';
+import { openConnection, resolveOptions, type ResolvedStoreOptions, type SessionStoreOptions } from './store-options.ts';
+
+export type { SessionStoreOptions } from './store-options.ts';
 
 export { MAX_LIST_LIMIT } from './queries.ts';
 
 const DAY_MS = 86_400_000;
 const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown']);
 
-/** Options of {@link SessionStore.open}; the first four come from the `sessions` config block. */
-export interface SessionStoreOptions {
-  path: string;
-  /** `room.id`, recorded on every session (sessions from several rooms can be merged later). */
-  room: string;
-  co2KgPerKm?: number;
-  sites?: Record<string, SiteConfig>;
-  /** Audit rows older than this are pruned (at open, then daily). 0 or Infinity: keep forever. Default 365. */
-  retentionDays?: number;
-  log?: Logger;
-  carpoolSeats?: number;
-  /** Zone for report months and bare dates in filters; default the system's (set TZ=Europe/Paris). */
-  timeZone?: string;
-  busyTimeoutMs?: number;
-  auditFlushMs?: number;
-  /** How often the file is checked (deleted? replaced?) and failed writes retried. Default 5 000 ms. */
-  retryMs?: number;
-  /** Writes kept in memory while the database cannot take them; the oldest are dropped beyond. Default 10 000. */
-  maxQueued?: number;
-  /** How long health stays `degraded` after the file was deleted or replaced under us. Default 10 min. */
-  incidentHoldMs?: number;
-  /** Clock, for tests. */
-  now?: () => number;
-  /** Schema migrations (tests add a later version to check upgrades). */
-  migrations?: readonly Migration[];
-}
-
-type Resolved = SessionStoreOptions & { co2KgPerKm: number; sites: Record<string, SiteConfig>; log: Logger };
 
 /**
  * The session log: meetings, their calls and faults, and the command audit trail, in one SQLite
@@ -67,13 +40,7 @@ export class SessionStore {
   readonly room: string;
   readonly timeZone: string;
   readonly path: string;
-  private conn: SessionDb | undefined;
-  /** The current storage problem, until a write succeeds again. */
-  private fault: { cause: string; since: number } | undefined;
-  /** The last time the file was deleted or replaced under us. */
-  private incident: { text: string; at: number } | undefined;
-  private readonly queue: WriteOp[] = [];
-  private droppedWrites = 0;
+  private readonly file: SessionFile;
   /** Sessions with queued writes, as they will be once written; the open one is always here too. */
   private readonly memory = new Map<string, SessionRecord>();
   private current: string | undefined;
@@ -83,17 +50,43 @@ export class SessionStore {
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
 
-  private constructor(conn: SessionDb | undefined, openError: unknown, private readonly options: Resolved) {
+  private constructor(conn: SessionDb | undefined, openError: unknown, private readonly options: ResolvedStoreOptions) {
     this.room = options.room;
     this.timeZone = options.timeZone ?? systemTimeZone();
     this.path = resolve(options.path);
-    this.conn = conn;
-    this.auditLog = new AuditLog((rows) => this.connection().insertAudit(rows), options.log, options.auditFlushMs ?? 100);
-    if (openError !== undefined) {
-      this.degrade(openError);
-      this.recoverOnOpen = true;
-    }
-    const tick = setInterval(() => this.tick(), options.retryMs ?? 5000);
+    this.recoverOnOpen = openError !== undefined;
+    this.auditLog = new AuditLog((rows) => this.file.connection().insertAudit(rows), options.log, options.auditFlushMs ?? 100);
+    this.file = new SessionFile(
+      {
+        path: this.path,
+        open: () => openConnection(options),
+        log: options.log,
+        now: () => this.now(),
+        maxQueued: options.maxQueued ?? 10_000,
+        incidentHoldMs: options.incidentHoldMs ?? 600_000,
+        retryMs: options.retryMs ?? 5000,
+        onOpened: () => {
+          if (!this.recoverOnOpen) return;
+          this.recoverOnOpen = false;
+          this.recover(this.now(), this.current);
+        },
+        runningMeeting: () => {
+          const open = this.current ? this.memory.get(this.current) : undefined;
+          return open && startOpOf(open);
+        },
+        afterReplay: () => {
+          if (this.auditLog.flush()) {
+            this.settled();
+            return true;
+          }
+          this.file.degrade(new Error(`audit writes failing: ${this.auditLog.lastError}`));
+          return false;
+        },
+      },
+      conn,
+      openError,
+    );
+    const tick = setInterval(() => this.file.tick(), options.retryMs ?? 5000);
     tick.unref();
     this.timers.push(tick);
     const days = options.retentionDays ?? 365;
@@ -129,7 +122,7 @@ export class SessionStore {
 
   /** The schema version of the open file (0 while none is open). */
   get schemaVersion(): number {
-    return this.conn?.version ?? 0;
+    return this.file.current?.version ?? 0;
   }
 
   private now(): number {
@@ -140,34 +133,17 @@ export class SessionStore {
     return value === undefined ? this.now() : toMs(value, field, this.timeZone);
   }
 
-  private connection(): SessionDb {
-    this.checkFile();
-    if (!this.conn) throw unavailable(this.path, this.fault?.cause ?? 'not open');
-    return this.conn;
-  }
-
   private travel(input: readonly TravelInput[] | undefined): StoredTravel {
     const entries = computeTravel(input, this.options.sites, { carpoolSeats: this.options.carpoolSeats });
     const km = totalKm(entries);
     return { entries, km, co2: co2ForKm(km, this.options.co2KgPerKm) };
   }
 
-  /** Runs a read; a storage fault becomes `Unavailable` (503), never a 500. */
-  private read<T>(fn: (db: SessionDb) => T): T {
-    try {
-      return fn(this.connection());
-    } catch (err) {
-      if (!isStorageFault(err)) throw err;
-      this.degrade(err);
-      throw unavailable(this.path, describeStorageFault(err));
-    }
-  }
-
   /** The session as it is now: its queued version, else the stored one. */
   private lookup(id: string): SessionRecord | undefined {
     const inMemory = this.memory.get(id);
     if (inMemory) return inMemory;
-    return this.read((db) => db.get(id));
+    return this.file.read((db) => db.get(id));
   }
 
   private mustExist(id: string): SessionRecord {
@@ -182,21 +158,19 @@ export class SessionStore {
    */
   private write(op: WriteOp, before?: SessionRecord): SessionRecord | undefined {
     const id = opSession(op);
-    if (this.conn && this.queue.length === 0) {
-      try {
-        this.connection().apply(op);
-        this.fault = undefined;
-        if (id === null) return undefined;
-        const stored = this.conn?.get(id);
-        if (stored && id === this.current) this.memory.set(id, stored);
-        if (stored && stored.status !== 'open') this.memory.delete(id);
-        return stored;
-      } catch (err) {
-        if (!isStorageFault(err)) throw constraintAsConflict(err);
-        this.degrade(err);
-      }
+    let outcome: 'written' | 'queued';
+    try {
+      outcome = this.file.write(op);
+    } catch (err) {
+      throw constraintAsConflict(err);
     }
-    this.enqueue(op);
+    if (outcome === 'written') {
+      if (id === null) return undefined;
+      const stored = this.file.read((db) => db.get(id));
+      if (stored && id === this.current) this.memory.set(id, stored);
+      if (stored && stored.status !== 'open') this.memory.delete(id);
+      return stored;
+    }
     if (id === null) return undefined;
     const base = this.memory.get(id) ?? before ?? (op.kind === 'start' ? recordOfStart(op) : undefined);
     if (!base) return undefined;
@@ -205,102 +179,13 @@ export class SessionStore {
     return after;
   }
 
-  private enqueue(op: WriteOp): void {
-    this.queue.push(op);
-    if (this.queue.length <= (this.options.maxQueued ?? 10_000)) return;
-    // Drop a touch first (it only refines an interrupted session's last activity), else the oldest.
-    const touch = this.queue.findIndex((o) => o.kind === 'touch');
-    this.queue.splice(touch >= 0 ? touch : 0, 1);
-    this.droppedWrites++;
-  }
-
-  private degrade(err: unknown): void {
-    const cause = describeStorageFault(err);
-    if (!this.fault) this.options.log.error({ path: this.path, err: cause }, 'session database fault: meetings go on, writes are queued and retried');
-    this.fault = { cause, since: this.fault?.since ?? this.now() };
-    // A corrupt or vanished handle will not heal: reopen the file on the next retry.
-    if (/corrupt|unusable|CANTOPEN|not open/.test(cause) && this.conn && this.conn.fileState() === 'same') {
-      this.conn.close();
-      this.conn = undefined;
-    }
-  }
-
-  /** The inode check: was the file deleted or replaced while we had it open? */
-  private checkFile(): void {
-    const conn = this.conn;
-    if (!conn || this.closed) return;
-    const state = conn.fileState();
-    if (state === 'same') return;
-    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, '-');
-    const target = state === 'deleted' ? this.path : `${this.path}.replaced-${stamp}`;
-    let saved = true;
-    try {
-      mkdirSync(dirname(target), { recursive: true });
-      conn.copyTo(target);
-    } catch (err) {
-      saved = false;
-      this.options.log.error({ path: target, err: describeStorageFault(err) }, 'could not save the session database content');
-    }
-    const text = state === 'deleted'
-      ? `session database ${this.path} was deleted while roomd was running; ${saved ? 'written back from the open connection' : 'it could not be written back: sessions before now are only in memory until restart'}`
-      : `session database ${this.path} was replaced while roomd was running; the new file is used${saved ? `, the previous content was saved to ${target}` : ''}`;
-    this.incident = { text, at: this.now() };
-    this.options.log.error({ path: this.path, event: state }, text);
-    conn.close();
-    this.conn = undefined;
-    // The running meeting must exist in whatever file we write to from now on.
-    const open = this.current ? this.memory.get(this.current) : undefined;
-    if (state === 'replaced' && open) this.queue.unshift(startOpOf(open));
-    this.retry();
-  }
-
-  /** Reopens the file if needed, then writes what is queued, in order. Returns whether all is written. */
-  private retry(): boolean {
-    if (this.closed) return false;
-    if (!this.conn) {
-      try {
-        this.conn = openConnection(this.options);
-        this.options.log.info({ path: this.path }, 'session database open again');
-      } catch (err) {
-        this.degrade(err);
-        return false;
-      }
-      if (this.recoverOnOpen) {
-        this.recoverOnOpen = false;
-        this.recover(this.now(), this.current);
-      }
-    }
-    const written = this.queue.length;
-    while (this.queue.length > 0) {
-      const op = this.queue[0]!;
-      try {
-        this.conn.apply(op);
-      } catch (err) {
-        if (isStorageFault(err)) {
-          this.degrade(err);
-          return false;
-        }
-        this.options.log.error({ err, op: op.kind, session: opSession(op) }, 'a queued session write was refused by the database; dropped');
-      }
-      this.queue.shift();
-    }
-    if (!this.auditLog.flush()) {
-      this.degrade(new Error(`audit writes failing: ${this.auditLog.lastError}`));
-      return false;
-    }
-    if (written > 0 || this.fault) this.options.log.info({ path: this.path, written, dropped: this.droppedWrites }, 'session database writable again; queued writes written');
-    this.fault = undefined;
+  /** Everything queued is written: the file is the truth again (the running meeting stays cached). */
+  private settled(): void {
     for (const id of [...this.memory.keys()]) if (id !== this.current) this.memory.delete(id);
     if (this.current) {
-      const stored = this.conn?.get(this.current);
+      const stored = this.file.current?.get(this.current);
       if (stored) this.memory.set(this.current, stored);
     }
-    return true;
-  }
-
-  private tick(): void {
-    this.checkFile();
-    if (this.fault || this.queue.length > 0 || !this.conn) this.retry();
   }
 
   /**
@@ -325,13 +210,15 @@ export class SessionStore {
   openSession(): SessionRecord | undefined {
     const current = this.current ? this.memory.get(this.current) : undefined;
     if (current?.status === 'open') return current;
+    if (!this.file.current) return undefined;
     try {
-      const row = this.conn ? this.connection().openRow() : undefined;
-      return row && this.conn?.record(row);
+      return this.file.read((db) => {
+        const row = db.openRow();
+        return row && db.record(row);
+      });
     } catch (err) {
-      if (!isStorageFault(err)) throw err;
-      this.degrade(err);
-      return undefined;
+      if (isRoomError(err) && err.code === 'Unavailable') return undefined;
+      throw err;
     }
   }
 
@@ -346,7 +233,7 @@ export class SessionStore {
     if (before.status !== 'open') throw new RoomError('Conflict', `session ${id} is already ${before.status}`);
     const after = this.write({ kind: 'end', id, at, endedBy: input.endedBy, reason: input.reason, ...(travel ? { travel } : {}) }, before)!;
     if (this.current === id) this.current = undefined;
-    if (this.queue.length === 0) this.memory.delete(id);
+    if (this.file.queued === 0) this.memory.delete(id);
     this.options.log.info({ sessionId: id, reason: input.reason }, 'session ended');
     return after;
   }
@@ -370,11 +257,11 @@ export class SessionStore {
   }
 
   private recover(nowMs: number, spare?: string): SessionRecord[] {
-    if (!this.conn) {
+    const db = this.file.current;
+    if (!db) {
       this.recoverOnOpen = true;
       return [];
     }
-    const db = this.conn;
     try {
       this.auditLog.flush();
       const recovered: SessionRecord[] = [];
@@ -389,7 +276,7 @@ export class SessionStore {
       return recovered;
     } catch (err) {
       if (!isStorageFault(err)) throw err;
-      this.degrade(err);
+      this.file.degrade(err);
       this.recoverOnOpen = true;
       return [];
     }
@@ -414,12 +301,12 @@ export class SessionStore {
       outcome: call.outcome ?? null,
     };
     const after = this.write(op, before);
-    return after?.dialed.at(-1) ?? this.read((db) => db.lastCall(sessionId))!;
+    return after?.dialed.at(-1) ?? this.file.read((db) => db.lastCall(sessionId))!;
   }
 
   /** Fills in a call's connection, end and outcome as they become known (needs a writable file). */
   updateCall(callId: number, patch: CallPatch): CallRecord {
-    const updated = this.read((db) =>
+    const updated = this.file.read((db) =>
       db.updateCall(callId, {
         ...(patch.connectedAt !== undefined ? { connectedAt: optMs(patch.connectedAt, 'connectedAt', this.timeZone) } : {}),
         ...(patch.endedAt !== undefined ? { endedAt: optMs(patch.endedAt, 'endedAt', this.timeZone) } : {}),
@@ -446,7 +333,7 @@ export class SessionStore {
     const from = options.from === undefined ? Number.MIN_SAFE_INTEGER : toMs(options.from, 'from', this.timeZone, 'from');
     const to = options.to === undefined ? Number.MAX_SAFE_INTEGER : toMs(options.to, 'to', this.timeZone, 'to');
     this.auditLog.flush();
-    return this.read((db) => db.auditRows(from, to, options.limit ?? 100));
+    return this.file.read((db) => db.auditRows(from, to, options.limit ?? 100));
   }
 
   /**
@@ -455,25 +342,9 @@ export class SessionStore {
    */
   health(): { ok: boolean; detail?: string } {
     if (this.closed) return { ok: false, detail: 'closed' };
-    this.checkFile();
-    const queued = this.queue.length + this.auditLog.queued;
-    const problems: string[] = [];
-    if (this.fault) problems.push(`session database ${this.path}: ${this.fault.cause}, since ${new Date(this.fault.since).toISOString()}`);
-    else if (this.auditLog.lastError) problems.push(`session database ${this.path}: audit writes failing: ${this.auditLog.lastError}`);
-    if (queued > 0 && problems.length) problems.push(`${this.queue.length} session writes and ${this.auditLog.queued} audit rows queued in memory, retried every ${(this.options.retryMs ?? 5000) / 1000} s`);
-    if (this.droppedWrites + this.auditLog.dropped > 0) problems.push(`${this.droppedWrites} session writes and ${this.auditLog.dropped} audit rows dropped (queue full)`);
-    const recent = this.incident && this.now() - this.incident.at < (this.options.incidentHoldMs ?? 600_000) ? this.incident : undefined;
-    if (recent) problems.push(`${recent.text} (${new Date(recent.at).toISOString()})`);
-    if (problems.length === 0) {
-      try {
-        this.conn?.ping();
-        return { ok: true };
-      } catch (err) {
-        this.degrade(err);
-        return { ok: false, detail: `session database ${this.path}: ${describeStorageFault(err)}` };
-      }
-    }
-    return { ok: false, detail: problems.join('; ') };
+    this.file.checkFile();
+    const problems = this.file.problems(this.auditLog);
+    return problems.length === 0 ? { ok: true } : { ok: false, detail: problems.join('; ') };
   }
 
   /** Writes queued audit rows now (tests; shutdown goes through close()). */
@@ -487,7 +358,7 @@ export class SessionStore {
     if (!(days > 0) || !Number.isFinite(days)) return 0;
     this.auditLog.flush();
     try {
-      const deleted = this.read((db) => db.pruneAudit(toMs(now, 'now', this.timeZone) - days * DAY_MS));
+      const deleted = this.file.read((db) => db.pruneAudit(toMs(now, 'now', this.timeZone) - days * DAY_MS));
       if (deleted > 0) this.options.log.info({ deleted, retentionDays: days }, 'old audit rows pruned');
       return deleted;
     } catch (err) {
@@ -508,50 +379,29 @@ export class SessionStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new RoomError('BadArgs', `limit must be 1..${MAX_LIST_LIMIT}`);
     if (!Number.isInteger(offset) || offset < 0) throw new RoomError('BadArgs', 'offset must be a whole number ≥ 0');
     const range = filterRange(filter, this.timeZone);
-    return this.read((db) => listSessions(db, this.pendingRecords(), range, { limit, offset }));
+    return this.file.read((db) => listSessions(db, this.pendingRecords(), range, { limit, offset }));
   }
 
   /** Meetings held, minutes, km and CO₂ saved in [from, to), by organisation and by month. */
   report(filter: SessionFilter = {}): Report {
     const range = filterRange(filter, this.timeZone);
-    return this.read((db) => reportSessions(db, this.pendingRecords(), range, this.timeZone));
+    return this.file.read((db) => reportSessions(db, this.pendingRecords(), range, this.timeZone));
   }
 
   /** Sessions whose in-memory version is newer than the file's. */
   private pendingRecords(): ReadonlyMap<string, SessionRecord> {
-    return this.queue.length > 0 ? this.memory : new Map();
+    return this.file.queued > 0 ? this.memory : new Map();
   }
 
   /** Flushes the audit, tries the queue once more, and closes the database. Idempotent. */
   close(): void {
     if (this.closed) return;
-    if (this.fault || this.queue.length > 0) this.retry();
-    if (this.queue.length > 0) this.options.log.error({ path: this.path, lost: this.queue.length }, 'session writes still queued at shutdown are lost');
-    this.auditLog.close();
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    this.conn?.close();
-    this.conn = undefined;
+    this.file.retry();
+    this.auditLog.close();
+    this.file.close();
   }
-}
-
-function resolveOptions(options: SessionStoreOptions): Resolved {
-  return { ...options, co2KgPerKm: options.co2KgPerKm ?? DEFAULT_CO2_KG_PER_KM, sites: options.sites ?? {}, log: options.log ?? silentLogger };
-}
-
-function openConnection(options: Resolved): SessionDb {
-  const conn = SessionDb.open({ path: options.path, busyTimeoutMs: options.busyTimeoutMs, migrations: options.migrations });
-  if (conn.migratedFrom !== conn.version) options.log.info({ path: options.path, from: conn.migratedFrom, to: conn.version }, 'session database migrated');
-  return conn;
-}
-
-/** The start op that recreates `record` (its travel as stored) in another file. */
-function startOpOf(record: SessionRecord): WriteOp {
-  return {
-    kind: 'start', id: record.id, room: record.room, organisation: record.organisation, title: record.title,
-    at: Date.parse(record.startedAt), startedBy: record.startedBy,
-    travel: { entries: record.avoidedTravel, km: record.kmAvoided, co2: record.co2Kg },
-  };
 }
 
 /** The one-open-session index refusing a second start (two roomds on one file): a Conflict. */

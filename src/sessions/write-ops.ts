@@ -124,3 +124,13 @@ export function applyToRecord(record: SessionRecord, op: WriteOp, nextCallId: ()
       return { ...record, lastActivityAt: activity(op.at) };
   }
 }
+
+/** The start op that recreates `record` (its travel as stored) in another file. */
+export function startOpOf(record: SessionRecord): WriteOp {
+  return {
+    kind: 'start', id: record.id, room: record.room, organisation: record.organisation, title: record.title,
+    at: Date.parse(record.startedAt), startedBy: record.startedBy,
+    travel: { entries: record.avoidedTravel, km: record.kmAvoided, co2: record.co2Kg },
+  };
+}
+
