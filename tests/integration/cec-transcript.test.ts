@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { driver } from '../../drivers/cec/index.ts';
-import { CEC_CLIENT_ARGS } from '../../drivers/cec/simulator.ts';
 import { CEC_CLIENT_SCRIPT } from '../fixtures/transcripts/cec-client.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import { processPeerCommand, type Chunking } from '../helpers/scripted-peer.ts';
