@@ -90,7 +90,9 @@ export class ScriptEngine {
     this.queue = this.queue.then(async () => {
       for (const c of chunks) {
         this.write(Buffer.from(c, 'latin1'));
-        if (chunks.length > 1) await new Promise((r) => setTimeout(r, 1));
+        // One turn of the event loop: the driver (in this process, or reading a pipe) gets
+        // the chunk as a read of its own before the next one is written.
+        if (chunks.length > 1) await new Promise((r) => setImmediate(r));
       }
     });
   }
