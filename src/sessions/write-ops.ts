@@ -1,9 +1,9 @@
-import type { CallDirection, EndReason, SessionRecord, TravelEntry } from './types.ts';
+import type { CallDirection, EndReason, SessionRecord, TravelRecord } from './types.ts';
 import { iso } from './time.ts';
 
 /** Travel as stored: the entries with their frozen km, the total and its CO₂. */
 export interface StoredTravel {
-  entries: TravelEntry[];
+  entries: TravelRecord[];
   km: number;
   co2: number;
 }
