@@ -49,16 +49,16 @@ scenes:
 
   it('says the link is lost, then that the meeting was interrupted and what to do', async () => {
     writeConfig(0);
-    const first = await spawnDaemon(configFile);
+    const first = await spawnDaemon(configFile, {}, 40_000);
     daemons.push(first);
     await page.goto(first.url);
     await page.waitForSelector('body:not(.offline):not(.connecting) #view-idle:not([hidden])');
     expect(await page.locator('#crash-notice').isHidden()).toBe(true);
     await page.getByRole('button', { name: 'Démarrer la réunion' }).click();
-    await page.waitForSelector('#view-meeting:not([hidden])', { timeout: 10_000 });
+    await page.waitForSelector('#view-meeting:not([hidden])', { timeout: 30_000 });
 
     expect(await first.kill('SIGKILL')).toBe('SIGKILL');
-    await page.waitForSelector('body.offline', { timeout: 5000 });
+    await page.waitForSelector('body.offline', { timeout: 15_000 });
     expect(await text(page.locator('#conn-banner'))).toBe(`Connexion au système perdue — nouvelle tentative en cours… Si cela dure, appelez le ${HELP}.`);
     expect(await page.locator('#main').evaluate((el) => (el as HTMLElement).inert)).toBe(true);
     // The banner sits between the header and the screen: it covers neither the room's name nor any control.
@@ -72,9 +72,9 @@ scenes:
 
     // Back on the same port: the open session was closed as interrupted at start-up.
     writeConfig(Number(new URL(first.url).port));
-    const second = await spawnDaemon(configFile);
+    const second = await spawnDaemon(configFile, {}, 40_000);
     daemons.push(second);
-    await page.waitForSelector('body:not(.offline) #view-idle:not([hidden])', { timeout: 15_000 });
+    await page.waitForSelector('body:not(.offline) #view-idle:not([hidden])', { timeout: 30_000 });
     const notice = page.locator('#crash-notice');
     await expect.poll(() => notice.isVisible()).toBe(true);
     expect(await text(notice.locator('#crash-title'))).toBe('La réunion précédente a été interrompue');
@@ -95,5 +95,5 @@ scenes:
     expect(await notice.isHidden()).toBe(true);
     expect(pageErrors, 'uncaught errors in the page').toEqual([]);
     expect(await second.kill('SIGTERM')).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
