@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loader.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { a11yProblems, contrastProblems, hasChromium, launchChromium } from '../helpers/browser.ts';
-import { ARTIFACTS, cameraCommands, closedPort, HELP, roomYaml, TestRegistry, text, waitUntil } from './panel-harness.ts';
+import { ARTIFACTS, cameraCommands, closedPort, HELP, layoutProblems, roomYaml, SIZES, TestRegistry, text, waitUntil } from './panel-harness.ts';
 
 /**
  * A whole meeting on the panel in real Chromium, against an in-process daemon whose devices are
@@ -158,6 +158,13 @@ describe.skipIf(!hasChromium())('touch panel: a meeting in Chromium', () => {
     expect(d.meeting.current.microphones).toEqual({ muted: null, devices: { mics: false, codec: true }, disagree: ['mics'] });
     await shot('meeting-mics-mixed-fr');
     await checkA11y('microphones disagree');
+    // The tallest the microphone card gets, with a call on: still nothing overlaps or sticks out, at every size.
+    for (const size of SIZES) {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      expect(await layoutProblems(page, '#end'), `layout, microphones disagree (${size.name})`).toEqual([]);
+      await shot(`meeting-mics-mixed-fr-${size.name}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'Switch the panel to English' }).click();
     await expect.poll(() => text(micText)).toBe('Warning: not every microphone is muted');
     expect(await text(page.locator('#mic-state .mic-state-detail'))).toBe('Still on: Microphones. Tap the button to mute them all.');
