@@ -6,6 +6,7 @@ import { translate } from './i18n.js';
 import { bindIdle, renderIdle } from './idle-view.js';
 import { Joystick } from './joystick.js';
 import { bindMeeting, renderMeeting } from './meeting-view.js';
+import { FocusKeeper } from './focus.js';
 import { explainFailures, pickCamera, travelFromCounts } from './model.js';
 import { bindProgress, renderProgress } from './progress-view.js';
 
@@ -213,7 +214,7 @@ function currentView() {
 }
 
 const RENDER = { idle: renderIdle, progress: renderProgress, meeting: renderMeeting, end: renderEnd };
-let shownView;
+const focus = new FocusKeeper();
 
 function render() {
   const focusBefore = document.activeElement;
@@ -226,30 +227,7 @@ function render() {
   const view = currentView();
   for (const name of Object.keys(RENDER)) setHidden($(`view-${name}`), name !== view);
   RENDER[view](ui);
-  moveFocus(view, focusBefore);
-}
-
-/**
- * The keyboard focus follows the screen: a new screen gets it on its main element (the start
- * button, the progress title, the meeting heading, "back to the meeting"); a control that
- * disappears under the focus (hang up once the call is over) hands it to its card's next one.
- */
-function moveFocus(view, focusBefore) {
-  const key = view === 'progress' && !$('ack-failures').hidden ? 'progress-ack' : view;
-  if (!state.connected) return;
-  if (key !== shownView) {
-    const from = shownView;
-    shownView = key;
-    if (from === undefined) return; // the first screen after loading: leave the page as it is
-    const target = { idle: 'start', progress: 'progress-title', 'progress-ack': 'ack-failures', end: 'end-back', meeting: from === 'end' ? 'end' : 'meeting-title' }[key];
-    $(target)?.focus({ preventScroll: true });
-    return;
-  }
-  const lost = focusBefore && focusBefore !== document.body && $('main').contains(focusBefore) && (!focusBefore.isConnected || !focusBefore.checkVisibility() || focusBefore.disabled);
-  if (!lost) return;
-  const card = focusBefore.isConnected ? focusBefore.closest('.card, .view') : $(`view-${view}`);
-  const next = [...(card?.querySelectorAll('button') ?? [])].find((b) => !b.disabled && b.checkVisibility());
-  (next ?? $(`view-${view}`).querySelector('[tabindex="-1"], h2'))?.focus({ preventScroll: true });
+  if (state.connected) focus.follow(view === 'progress' && !$('ack-failures').hidden ? 'progress-ack' : view, focusBefore);
 }
 
 function renderConnection() {
