@@ -265,6 +265,30 @@ describe('panel page logic (public/model.js)', async () => {
     expect([[30, 1], [32, 1], [30, -1], [3, -1], [98, 1], [100, 1]].map(([l, d]) => model.steppedVolume(l, d))).toEqual([35, 35, 25, 0, 100, 100]);
   });
 
+  it('steps the volume with setVolume from the last asked level, and falls back to volumeUp/Down where there is no absolute volume', async () => {
+    const { stepVolume } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/meeting-view.js')).href);
+    const sentCommands: string[] = [];
+    const ui = (capabilities: string[], volume: number | null, unsupported = false) => ({
+      t,
+      state: { devices: { tv: dev('tv', capabilities, { state: { volume } }) }, busy: new Set(), relativeVolume: new Set(), volumeAsked: undefined },
+      command: async (device: string, name: string, args: { level?: number }) => {
+        sentCommands.push(`${device}.${name}${args.level === undefined ? '' : `(${args.level})`}`);
+        return unsupported && name === 'setVolume' ? { ok: false, error: { code: 'Unsupported' } } : { ok: true };
+      },
+    });
+    const mdc = ui(['power', 'volume'], 30);
+    await stepVolume(mdc, 1);
+    await stepVolume(mdc, 1); // held: from the level just asked for, before the feedback comes back
+    await stepVolume(mdc, -1);
+    expect(sentCommands.splice(0)).toEqual(['tv.setVolume(35)', 'tv.setVolume(40)', 'tv.setVolume(35)']);
+    const cec = ui(['power', 'volume'], 12, true); // HDMI-CEC reports a level but cannot set one
+    await stepVolume(cec, 1);
+    await stepVolume(cec, -1);
+    expect(sentCommands.splice(0)).toEqual(['tv.setVolume(15)', 'tv.volumeUp', 'tv.volumeDown']);
+    await stepVolume(ui(['power', 'volume'], null), 1); // no level known yet
+    expect(sentCommands.splice(0)).toEqual(['tv.volumeUp']);
+  });
+
   it('writes French with a narrow no-break space before « : ? ! ; % » and inside « »', async () => {
     const { DICTIONARIES } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/i18n.js')).href);
     const bad = Object.entries(DICTIONARIES.fr as Record<string, string>)

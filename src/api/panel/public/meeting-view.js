@@ -33,7 +33,7 @@ export function bindMeeting(ui) {
  * for, so a held button keeps climbing before the feedback comes back). A device with no absolute
  * volume (HDMI-CEC) or no known level gets its own `volumeUp`/`volumeDown` instead.
  */
-async function stepVolume(ui, direction) {
+export async function stepVolume(ui, direction) {
   const { state, t } = ui;
   const device = pickVolumeDevice(state.devices);
   if (!device?.online || state.busy.has('volume')) return;
