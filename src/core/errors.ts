@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'BadArgs' // command arguments do not match the capability's schema
   | 'Unauthorized'
   | 'Forbidden'
+  | 'ForeignHost' // the Host header names another machine (DNS rebinding): 421
   | 'UnknownDevice'
   | 'UnknownCommand'
   | 'NotFound'
@@ -20,6 +21,7 @@ export type ErrorCode =
   | 'Superseded' // a newer latest-wins command replaced this one before it was sent
   | 'ConfigError'
   | 'RetainedCommand' // an MQTT command carried the retain flag: never executed (it would replay at every connect)
+  | 'Unavailable' // a service of the daemon itself (the session log) cannot answer right now
   | 'Internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -27,6 +29,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BadArgs: 400,
   Unauthorized: 401,
   Forbidden: 403,
+  ForeignHost: 421,
   UnknownDevice: 404,
   UnknownCommand: 404,
   NotFound: 404,
@@ -40,6 +43,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   Superseded: 409,
   ConfigError: 400,
   RetainedCommand: 400,
+  Unavailable: 503,
   Internal: 500,
 };
 

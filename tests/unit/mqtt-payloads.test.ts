@@ -263,8 +263,8 @@ devices:
       { ok: true, device: 'display', command: 'setVolume', state: expect.objectContaining({ volume: 30 }) },
       { id: 'p', ok: false, device: 'display', command: 'powerOn', error: { code: 'Forbidden', message: expect.stringContaining('panel role') } },
     ]);
-    // The refused powerOn never reached the command bus, and the display did not change.
-    expect(commands.slice(seen)).toEqual([{ command: 'setVolume', ok: true }]);
+    // The command bus refused powerOn (and said so, for the audit); the display did not change.
+    expect(commands.slice(seen)).toEqual([{ command: 'setVolume', ok: true }, { command: 'powerOn', ok: false }]);
     expect(display().state.volume).toBe(30);
     expect(display().state.power).toBe(powerBefore);
     expect(powerBefore).not.toBe('on');

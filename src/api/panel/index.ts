@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.ts';
-import { authorize } from '../rest/auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { fillTemplate, loadAssets, PUBLIC_DIR } from './assets.ts';
 import { TechGate } from './tech-gate.ts';
 import { notFound, techRoutes } from './tech-routes.ts';
@@ -36,14 +36,23 @@ export interface PanelOptions {
   publicDir?: string;
 }
 
-/** What the page needs beyond the WebSocket snapshot: the directory, the travel sites, CO2 factor. */
+/**
+ * What the page needs beyond the WebSocket snapshot: the directory, the travel sites, CO2 factor,
+ * and each device's configured input names (`options.inputs`, in config order) for the source chooser.
+ */
 export function panelConfig(ctx: ApiContext) {
-  const { room, directory, sessions } = ctx.config;
+  const { room, directory, sessions, devices } = ctx.config;
+  const inputs: Record<string, string[]> = {};
+  for (const [id, device] of Object.entries(devices)) {
+    const configured = device.options?.inputs;
+    if (configured && typeof configured === 'object' && !Array.isArray(configured) && Object.keys(configured).length) inputs[id] = Object.keys(configured);
+  }
   return {
     room: { id: room.id, name: room.name, locale: room.locale, ...(room.helpLine ? { helpLine: room.helpLine } : {}), organisations: room.organisations },
     directory,
     sites: Object.entries(sessions.sites).map(([id, site]) => ({ id, name: site.name, roundTripKm: site.roundTripKm })),
     co2KgPerKm: sessions.co2KgPerKm,
+    inputs,
   };
 }
 
@@ -55,7 +64,8 @@ export function panelConfig(ctx: ApiContext) {
  */
 export function panelRoutes(ctx: ApiContext, options: PanelOptions = {}) {
   const assets = loadAssets(options.publicDir ?? PUBLIC_DIR);
-  const gate = new TechGate({ ...(ctx.config.http.panelPin ? { pin: ctx.config.http.panelPin } : {}) });
+  // The PIN is read from the current config at each use: a reload applies a rotated PIN.
+  const gate = new TechGate({ pin: () => ctx.config.http.panelPin });
   const index = fillTemplate(assets.get('index.html')!.body.toString('utf8'), { lang: ctx.config.room.locale, room: ctx.config.room.name });
 
   return async (app: FastifyInstance) => {
