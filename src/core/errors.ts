@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'DeviceTimeout'
   | 'Superseded' // a newer latest-wins command replaced this one before it was sent
   | 'ConfigError'
+  | 'Unavailable' // a service of the daemon itself (the session log) cannot answer right now
   | 'Internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -40,6 +41,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   DeviceTimeout: 504,
   Superseded: 409,
   ConfigError: 400,
+  Unavailable: 503,
   Internal: 500,
 };
 

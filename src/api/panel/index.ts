@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.ts';
-import { authorize } from '../rest/auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { fillTemplate, loadAssets, PUBLIC_DIR } from './assets.ts';
 import { TechGate } from './tech-gate.ts';
 import { notFound, techRoutes } from './tech-routes.ts';

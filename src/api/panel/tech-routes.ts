@@ -4,8 +4,8 @@ import { makeCommand } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../core/state-store.ts';
 import type { ApiContext } from '../context.ts';
-import { ANONYMOUS } from '../rest/auth-hook.ts';
-import { sendError } from '../rest/errors.ts';
+import { ANONYMOUS } from '../common/http-auth.ts';
+import { sendError } from '../common/http-errors.ts';
 import { fillTemplate, type Asset } from './assets.ts';
 import { TechGate } from './tech-gate.ts';
 

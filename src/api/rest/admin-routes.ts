@@ -8,7 +8,7 @@ import { ConfigError, formatProblem } from '../../config/problems.ts';
 import { RoomError } from '../../core/errors.ts';
 import { realpathSync, statSync } from 'node:fs';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 
 /** Technician operations. `POST /api/v1/config/reload` validates first: a bad file changes nothing. */
 const DiscoverBody = Type.Object(

@@ -4,7 +4,7 @@ import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { AuditRecord } from '../../sessions/types.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
 import { DateParam } from './session-routes.ts';
 

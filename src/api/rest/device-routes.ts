@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { COMMANDS, deviceStateSchema } from '../../core/capabilities.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize, commandFrom } from './auth-hook.ts';
+import { authorize, commandFrom } from '../common/http-auth.ts';
 
 const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 const DeviceSchema = Type.Object({

@@ -8,7 +8,7 @@ import { RoomError } from '../../core/errors.ts';
 import type { ApiContext } from '../context.ts';
 import { eventsRoute } from '../ws/events.ts';
 import { deviceRoutes } from './device-routes.ts';
-import { errorHandler, sendError } from './errors.ts';
+import { errorHandler, sendError } from '../common/http-errors.ts';
 import { meetingRoutes } from './meeting-routes.ts';
 import { stateRoutes } from './state-routes.ts';
 import { adminRoutes } from './admin-routes.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.ts';
 import { SnapshotCache } from '../snapshot.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 
 /** Health and the whole-room state. Neither ever touches a device. */
 export function stateRoutes(ctx: ApiContext) {

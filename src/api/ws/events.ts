@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { makeCommand } from '../../core/command.ts';
 import { RoomError, toRoomError } from '../../core/errors.ts';
-import '../rest/auth-hook.ts';
+import '../common/http-auth.ts';
 import { allows, type Identity } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { snapshot } from '../snapshot.ts';
