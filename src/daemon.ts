@@ -8,7 +8,7 @@ import type { DeviceConfig, RoomdConfig } from './config/schema.ts';
 import { loadConfig } from './config/loader.ts';
 import { applyConfig, roomInfo, type ReloadResult } from './reload.ts';
 import { MeetingController } from './core/meeting.ts';
-import { Room } from './core/room.ts';
+import { Room, type CommandResult } from './core/room.ts';
 import type { BackoffOptions, DeviceSpec } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';
 import { SessionStore } from './sessions/index.ts';
@@ -80,7 +80,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const sessions = options.sessions === undefined ? openSessions(config, log, options.sessionsRetryMs) : options.sessions ?? undefined;
   if (sessions) {
     for (const s of sessions.recoverInterrupted()) log.warn({ session: s.id, startedAt: s.startedAt }, 'session left open by a previous run closed as interrupted');
-    room.events.on('command', (result) => {
+    const audit = (result: CommandResult) => {
       const { command } = result;
       sessions.audit({
         who: command.source.identity ?? command.source.surface,
@@ -92,7 +92,9 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
         errorCode: result.error?.code ?? null,
         latencyMs: Math.round(result.latencyMs * 100) / 100,
       });
-    });
+    };
+    room.events.on('command', audit);
+    room.events.on('refused', audit);
   }
   const meeting = new MeetingController(room, sessions, {
     meetingStart: config.scenes.meetingStart,

@@ -27,6 +27,12 @@ export interface RoomInfo {
 export interface RoomEvents {
   device: DeviceChange;
   command: CommandResult;
+  /**
+   * A command refused before it reached the bus (no valid token, no technician session, a
+   * room-wide request's role or body): audited, but it is not activity in the room (it does not
+   * keep a meeting from going idle) and no device saw it.
+   */
+  refused: CommandResult;
   deviceAdded: DeviceRecord;
   deviceRemoved: DeviceRecord;
 }
@@ -136,10 +142,9 @@ export class Room {
   }
 
   /**
-   * Reports the outcome of a command that did not go through {@link execute}: one refused before
-   * it got there (no valid token, a room-wide request's role or body) or a room-wide command
-   * (`meeting.start`, ..., with an empty `device`). The audit thus sees every command received.
-   * With an error, returns it as a RoomError for the caller to throw.
+   * Reports the outcome of a room-wide command (`meeting.start`, ..., with an empty `device`),
+   * which does not go through {@link execute}, so that the audit sees it. With an error, returns
+   * it as a RoomError for the caller to throw.
    */
   settle(command: Command, err?: unknown): RoomError | undefined {
     const error = err === undefined ? undefined : toRoomError(err);
@@ -147,9 +152,11 @@ export class Room {
     return error;
   }
 
-  /** {@link settle} for a refusal: reports it and returns the error to throw. */
+  /** Reports a command refused before it reached the bus (see {@link RoomEvents.refused}); returns the error to throw. */
   refuse(command: Command, err: unknown): RoomError {
-    return this.settle(command, err)!;
+    const error = toRoomError(err);
+    this.events.emit('refused', this.result(command, error));
+    return error;
   }
 
   /** Stops every camera's motion (shutdown, meeting end, the controlling panel went away). */
@@ -174,13 +181,16 @@ export class Room {
   }
 
   private report(command: Command, error: RoomError | undefined): void {
-    const latencyMs = performance.now() - command.receivedAt;
-    this.events.emit('command', {
+    this.events.emit('command', this.result(command, error));
+  }
+
+  private result(command: Command, error: RoomError | undefined): CommandResult {
+    return {
       command,
       ok: !error,
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
-      latencyMs,
-    });
+      latencyMs: performance.now() - command.receivedAt,
+    };
   }
 }
 
