@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import { describe } from 'vitest';
 import { driver } from '../../drivers/baresip/index.ts';
 import { BARESIP_FAR, BARESIP_SCRIPT } from '../fixtures/transcripts/baresip.ts';
+import { itSettlesTheSameHoweverCut, stepRecorder } from '../helpers/chunking-suite.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import { startTcpPeer, type Chunking } from '../helpers/scripted-peer.ts';
 
@@ -13,14 +13,7 @@ import { startTcpPeer, type Chunking } from '../helpers/scripted-peer.ts';
 async function session(chunking: Chunking) {
   const peer = await startTcpPeer(BARESIP_SCRIPT, chunking);
   const h = createDriverHarness(driver, { responseTimeoutMs: 1500 }, { type: 'tcp', host: '127.0.0.1', port: peer.port });
-  const results: string[] = [];
-  const step = async (name: string, run: () => Promise<unknown>) => {
-    const outcome = await run().then(
-      () => 'ok',
-      (err: { code?: string; message?: string }) => err.code ?? err.message ?? 'thrown',
-    );
-    results.push(`${name}: ${outcome}`);
-  };
+  const { results, step } = stepRecorder();
   try {
     await step('connect', () => h.connect());
     await step('dial', () => h.exec('dial', { number: BARESIP_FAR }));
@@ -45,20 +38,5 @@ const EXPECTED = {
 };
 
 describe('baresip driver: a real baresip\'s ctrl_tcp output, however it is cut', () => {
-  it('each reply in one read (an event and a response in one netstring read)', async () => {
-    expect(await session('whole')).toEqual(EXPECTED);
-  }, 30_000);
-
-  it('byte by byte', async () => {
-    expect(await session('bytes')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('cut at random points', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 1300 }), { minLength: 1, maxLength: 12 }), async (cuts) => {
-        expect(await session(cuts)).toEqual(EXPECTED);
-      }),
-      { numRuns: 6 },
-    );
-  }, 120_000);
+  itSettlesTheSameHoweverCut(session, EXPECTED, { wholeTitle: 'each reply in one read (an event and a response in one netstring read)', maxCut: 1300, runs: 6 });
 });

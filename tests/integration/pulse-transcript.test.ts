@@ -3,10 +3,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { driver } from '../../drivers/pulse/index.ts';
 import { startPrivateDaemon, type PrivateDaemon } from '../../drivers/pulse/private-daemon.ts';
+import { itSettlesTheSameHoweverCut, stepRecorder } from '../helpers/chunking-suite.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import type { Chunking } from '../helpers/scripted-peer.ts';
 import { requireTool } from '../helpers/tools.ts';
@@ -47,14 +47,7 @@ describe.skipIf(!ok)('pulse driver: the real pactl subscribe output, however it 
     pactl('set-source-mute', 'roomd_test_mic', '0');
     pactl('set-sink-volume', 'roomd_test_sink', '100%');
     const h = createDriverHarness(driver, { server: daemon.server, source: 'roomd_test_mic', sink: 'roomd_test_sink' }, { type: 'process', command: rechunkingPactl(chunking) });
-    const results: string[] = [];
-    const step = async (name: string, run: () => Promise<unknown>) => {
-      const outcome = await run().then(
-        () => 'ok',
-        (err: { code?: string; message?: string }) => err.code ?? err.message ?? 'thrown',
-      );
-      results.push(`${name}: ${outcome}`);
-    };
+    const { results, step } = stepRecorder();
     try {
       await step('connect', () => h.connect());
       pactl('set-source-mute', 'roomd_test_mic', '1'); // someone else mutes the microphone
@@ -76,20 +69,5 @@ describe.skipIf(!ok)('pulse driver: the real pactl subscribe output, however it 
     lost: 0,
   };
 
-  it('several events in one read', async () => {
-    expect(await session('whole')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('byte by byte', async () => {
-    expect(await session('bytes')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('cut at random points', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 40 }), { minLength: 1, maxLength: 4 }), async (cuts) => {
-        expect(await session(cuts)).toEqual(EXPECTED);
-      }),
-      { numRuns: 3 },
-    );
-  }, 180_000);
+  itSettlesTheSameHoweverCut(session, EXPECTED, { wholeTitle: 'several events in one read', maxCut: 40, runs: 3 });
 });

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import { describe, expect } from 'vitest';
 import { driver } from '../../drivers/visca/index.ts';
 import { VISCA_SCRIPT } from '../fixtures/transcripts/visca.ts';
+import { itSettlesTheSameHoweverCut, stepRecorder } from '../helpers/chunking-suite.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import { startTcpPeer, type Chunking } from '../helpers/scripted-peer.ts';
 
@@ -15,14 +15,7 @@ const OPTIONS = { address: 1, replyTimeoutMs: 1500 };
 async function session(chunking: Chunking) {
   const peer = await startTcpPeer(VISCA_SCRIPT, chunking);
   const h = createDriverHarness(driver, OPTIONS, { type: 'tcp', host: '127.0.0.1', port: peer.port });
-  const results: string[] = [];
-  const step = async (name: string, run: () => Promise<unknown>) => {
-    const outcome = await run().then(
-      () => 'ok',
-      (err: { code?: string; message?: string }) => err.code ?? err.message ?? 'thrown',
-    );
-    results.push(`${name}: ${outcome}`);
-  };
+  const { results, step } = stepRecorder();
   try {
     await step('connect', () => h.connect());
     const atConnect = { power: h.state.power, pan: h.state.pan, tilt: h.state.tilt, zoom: h.state.zoom };
@@ -46,20 +39,5 @@ const EXPECTED = {
 };
 
 describe('visca driver: the Sony manuals\' reply vectors, however they are cut', () => {
-  it('each reply in one read (ACK and Completion together)', async () => {
-    expect(await session('whole')).toEqual(EXPECTED);
-  }, 30_000);
-
-  it('byte by byte', async () => {
-    expect(await session('bytes')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('cut at random points', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 12 }), { minLength: 1, maxLength: 5 }), async (cuts) => {
-        expect(await session(cuts)).toEqual(EXPECTED);
-      }),
-      { numRuns: 6 },
-    );
-  }, 120_000);
+  itSettlesTheSameHoweverCut(session, EXPECTED, { wholeTitle: 'each reply in one read (ACK and Completion together)', maxCut: 12, runs: 6 });
 });
