@@ -28,12 +28,18 @@ export interface DaemonOptions {
   sessions?: SessionStore | null;
   /** How often a failing session log is retried and its file checked (tests shorten it). */
   sessionsRetryMs?: number;
+  /**
+   * The wall clock (tests jump it) and the monotonic one durations are measured on (default
+   * `performance.now`). The composition root passes neither.
+   */
+  clock?: { now?: () => Date; monotonic?: () => number };
 }
 
 /** Never throws: an unusable file starts the store degraded (health names it), the room runs. */
-function openSessions(config: RoomdConfig, log: PinoLogger, retryMs?: number): SessionStore {
+function openSessions(config: RoomdConfig, log: PinoLogger, retryMs?: number, now?: () => Date): SessionStore {
   return SessionStore.openOrDegrade({
     ...(retryMs ? { retryMs } : {}),
+    ...(now ? { now: () => now().getTime() } : {}),
     path: config.sessions.database,
     room: config.room.id,
     co2KgPerKm: config.sessions.co2KgPerKm,
@@ -77,7 +83,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const log = options.log ?? createLogger();
   const room = new Room(roomInfo(config), log, options.backoff);
   for (const [id, device] of Object.entries(config.devices)) room.addDevice(toDeviceSpec(id, device), loaded.drivers.get(id)!);
-  const sessions = options.sessions === undefined ? openSessions(config, log, options.sessionsRetryMs) : options.sessions ?? undefined;
+  const sessions = options.sessions === undefined ? openSessions(config, log, options.sessionsRetryMs, options.clock?.now) : options.sessions ?? undefined;
   if (sessions) {
     for (const s of sessions.recoverInterrupted()) log.warn({ session: s.id, startedAt: s.startedAt }, 'session left open by a previous run closed as interrupted');
     const audit = (result: CommandResult) => {
@@ -101,6 +107,8 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     meetingEnd: config.scenes.meetingEnd,
     idleMinutes: config.meeting.idleMinutes,
     ...(config.meeting.nightlyEndAt ? { nightlyEndAt: config.meeting.nightlyEndAt } : {}),
+    ...(config.room.timezone ? { timeZone: config.room.timezone } : {}),
+    ...(options.clock ?? {}),
   }, log.child({ module: 'meeting' }));
 
   for (const w of loaded.warnings ?? []) log.warn({ file: w.file, line: w.line, key: w.path }, w.message);

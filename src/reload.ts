@@ -50,6 +50,7 @@ export async function applyConfig(daemon: Daemon, loaded: LoadedConfig, toDevice
     meetingEnd: after.scenes.meetingEnd,
     idleMinutes: after.meeting.idleMinutes,
     ...(after.meeting.nightlyEndAt ? { nightlyEndAt: after.meeting.nightlyEndAt } : {}),
+    ...(after.room.timezone ? { timeZone: after.room.timezone } : {}),
   });
   daemon.ctx.auth = new Authenticator(after.http.tokens);
   // http.panelPin, cors, allowedHosts, rateLimitPerMinute and tokens are read at each request

@@ -12,6 +12,7 @@ import { validateCommand, makeCommand } from '../core/command.ts';
 import type { DriverModule } from '../core/driver-api.ts';
 import { DriverRegistry } from '../core/driver-registry.ts';
 import { isRoomError } from '../core/errors.ts';
+import { isKnownTimeZone } from '../core/zoned-time.ts';
 
 export interface LoadedConfig {
   file: string;
@@ -99,6 +100,10 @@ export async function parseConfig(text: string, file: string, registry = new Dri
     }
   }
   problems.schema(RoomdConfig, config, []);
+  const timeZone = config.room?.timezone;
+  if (typeof timeZone === 'string' && !isKnownTimeZone(timeZone)) {
+    problems.add(['room', 'timezone'], `unknown time zone ${JSON.stringify(timeZone)}: use an IANA name such as Europe/Paris`);
+  }
 
   const drivers = new Map<string, DriverModule>();
   const devices = (config.devices && typeof config.devices === 'object' ? config.devices : {}) as Record<string, DeviceConfig>;

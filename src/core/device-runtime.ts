@@ -4,7 +4,7 @@ import { makeCommand, validateCommand, type ValidatedCommand } from './command.t
 import { CommandQueue, type QueuePolicy } from './command-queue.ts';
 import type { DeviceDriver, DriverContext, DriverModule, SimulatorHandle } from './driver-api.ts';
 import { RoomError, toRoomError } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { summarisingLogger, type Logger } from './logger.ts';
 import type { StateStore } from './state-store.ts';
 import type { TransportConfig } from '../transports/config.ts';
 
@@ -70,7 +70,7 @@ export class DeviceRuntime {
   private generation = 0;
   /** Counters for /metrics. */
   readonly stats = { reconnects: 0, commandsOk: 0, commandsFailed: 0 };
-  private readonly log: Logger;
+  private readonly log: Logger & { flush(): void };
   private readonly options: Record<string, unknown>;
 
   constructor(
@@ -80,7 +80,8 @@ export class DeviceRuntime {
     log: Logger,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
-    this.log = log.child({ device: spec.id, driver: spec.driver });
+    // Summarised and cut: a device sending garbage cannot flood the journal (see summarisingLogger).
+    this.log = summarisingLogger(log.child({ device: spec.id, driver: spec.driver }));
     const manifest = module.manifest;
     this.options = Value.Default(manifest.options, structuredClone(spec.options)) as Record<string, unknown>;
     this.queue = new CommandQueue({ pacingMs: manifest.pacingMs, timeoutMs: manifest.commandTimeoutMs ?? 5000 });
@@ -173,6 +174,7 @@ export class DeviceRuntime {
     await this.stopMotion('shutdown');
     await this.queue.drain(1000);
     this.stopped = true;
+    this.log.flush(); // the counts of the last interval are not lost at shutdown
     clearTimeout(this.connectTimer);
     clearInterval(this.pollTimer);
     this.queue.close(new RoomError('DeviceOffline', `${this.spec.id} is shutting down`));

@@ -166,7 +166,15 @@ export class SessionStore {
     }
     if (outcome === 'written') {
       if (id === null) return undefined;
-      const stored = this.file.read((db) => db.get(id));
+      let stored: SessionRecord | undefined;
+      try {
+        stored = this.file.read((db) => db.get(id));
+      } catch (err) {
+        if (!isRoomError(err, 'Unavailable')) throw err;
+        // Written, but not readable back this instant: answer from what we know.
+        const base = this.memory.get(id) ?? before ?? (op.kind === 'start' ? recordOfStart(op) : undefined);
+        stored = base && (op.kind === 'start' ? base : applyToRecord(base, op, () => --this.memoryCallId));
+      }
       if (stored && id === this.current) this.memory.set(id, stored);
       if (stored && stored.status !== 'open') this.memory.delete(id);
       return stored;
