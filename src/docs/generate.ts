@@ -6,10 +6,11 @@ import pino from 'pino';
 import { loadConfig } from '../config/loader.ts';
 import { configReference } from '../config/reference.ts';
 import { startDaemon } from '../daemon.ts';
+import { renderCapabilities } from './capabilities.ts';
 
 /**
- * The documents generated from the code (`npm run docs`): the configuration reference from the
- * config and driver schemas, and the OpenAPI document of the REST API exactly as the daemon serves
+ * The documents generated from the code (`npm run docs`): the capability model, the configuration
+ * reference from the config and driver schemas, and the OpenAPI document of the REST API exactly as the daemon serves
  * it at /openapi.json. tests/unit/docs-generated.test.ts fails when a committed copy is stale.
  */
 
@@ -36,6 +37,7 @@ export async function openApiDocument(): Promise<string> {
 /** Every generated document: path under the repository root → content. */
 export async function generatedDocs(): Promise<Record<string, string>> {
   return {
+    'docs/capabilities.md': renderCapabilities(),
     'docs/configuration.md': await configReference(),
     'docs/openapi.json': await openApiDocument(),
   };

@@ -5,9 +5,9 @@ import { generatedDocs, REPO_ROOT } from '../../src/docs/generate.ts';
 
 /** The committed reference documents are what the code generates now (`npm run docs` refreshes them). */
 describe('generated docs', () => {
-  it('docs/configuration.md and docs/openapi.json are up to date (run `npm run docs`)', async () => {
+  it('docs/capabilities.md, configuration.md and openapi.json are up to date (run `npm run docs`)', async () => {
     const docs = await generatedDocs();
-    expect(Object.keys(docs).sort()).toEqual(['docs/configuration.md', 'docs/openapi.json']);
+    expect(Object.keys(docs).sort()).toEqual(['docs/capabilities.md', 'docs/configuration.md', 'docs/openapi.json']);
     for (const [path, content] of Object.entries(docs)) {
       const committed = readFileSync(join(REPO_ROOT, path), 'utf8');
       expect(committed, `${path} is stale: run \`npm run docs\` and commit it`).toBe(content);
