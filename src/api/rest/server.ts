@@ -1,7 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import { createHash } from 'node:crypto';
@@ -13,6 +12,7 @@ import { errorHandler, sendError } from './errors.ts';
 import { meetingRoutes } from './meeting-routes.ts';
 import { stateRoutes } from './state-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { lazyDocs } from './docs.ts';
 
 /** Extra route plugins registered by other modules (sessions, panel, metrics), each given the context. */
 export type RoutePlugin = (ctx: ApiContext) => (app: FastifyInstance) => Promise<void>;
@@ -80,7 +80,7 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  lazyDocs(app, '/docs');
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(stateRoutes(ctx));
