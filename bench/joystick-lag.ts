@@ -3,7 +3,7 @@ import { atMost, percentile, round, spread, type Figure } from './lib/figures.ts
 import { driveFrame, STOP_FRAME } from './lib/camera-rig.ts';
 import { startCameraProcessRig } from './lib/child-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { sleepUntil } from './lib/rig.ts';
+import { sleepUntil } from '../tests/helpers/rig.ts';
 
 const RATE_HZ = 50;
 const SECONDS = 10;

@@ -5,7 +5,7 @@ import { percentile, round, spread, unavailable, type Figure } from './lib/figur
 import { recallFrame } from './lib/camera-rig.ts';
 import { startCameraProcessRig, type CameraProcessRig } from './lib/child-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { hasTool, sleep, until } from './lib/rig.ts';
+import { hasTool, sleep, until } from '../tests/helpers/rig.ts';
 
 const WARMUP = 50;
 const SAMPLES = 500;

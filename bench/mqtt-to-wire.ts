@@ -4,7 +4,7 @@ import { atMost, percentile, spread, unavailable, type Figure } from './lib/figu
 import { driveFrame, STOP_FRAME } from './lib/camera-rig.ts';
 import { startCameraProcessRig, type CameraProcessRig } from './lib/child-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { hasTool, until } from './lib/rig.ts';
+import { hasTool, until } from '../tests/helpers/rig.ts';
 import { panSpeed } from './rest-to-wire.ts';
 
 const WARMUP = 50;

@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { startMosquitto, type Mosquitto } from '../tests/helpers/mosquitto.ts';
 import { atMost, median, round, unavailable, type Figure } from './lib/figures.ts';
 import { ensureCompiled, rssMb, startCameraProcessRig, type CameraProcessRig } from './lib/child-rig.ts';
-import { hasTool, sleep } from './lib/rig.ts';
+import { hasTool, sleep } from '../tests/helpers/rig.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STARTS = 3;

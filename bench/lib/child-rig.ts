@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ViscaSerialSimulator } from '../../drivers/visca/simulator.ts';
-import { hasTool, sleep, until } from './rig.ts';
+import { hasTool, sleep, until } from '../../tests/helpers/rig.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COMPILED = join(ROOT, 'dist/src/main.js');

@@ -49,7 +49,9 @@ devices:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads the configured driver only, without its simulator or scanner, and no embedded broker', () => {
+  it('loads the configured driver only, without its simulator or scanner, and no embedded broker', async () => {
+    // The MQTT bridge starts after the HTTP server listens: wait until it has loaded mqtt.js.
+    for (let i = 0; !has('/mqtt/') && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
     expect(has('drivers/visca/index.')).toBe(true);
     expect(has('drivers/visca/driver.')).toBe(true);
     expect(loaded().filter((url) => /drivers\/visca\/(simulator|sim-camera|discover)\./.test(url))).toEqual([]);
