@@ -73,6 +73,9 @@ export class MqttConnection {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
+      // mqtt-packet would otherwise pre-build 65 536 two-byte Buffers (~6 MiB of heap) for packet ids
+      // and lengths; a room publishes a few messages a second.
+      writeCache: false,
       ...(this.will ? { will: { topic: this.will.topic, payload: Buffer.from(this.will.payload), retain: true, qos: 1 } } : {}),
     });
     this.client = client;
