@@ -16,6 +16,10 @@ import { sessionRoutes } from './api/rest/session-routes.ts';
 import { metricsRoutes } from './api/rest/metrics-routes.ts';
 import { panelRoutes } from './api/panel/index.ts';
 import type { MqttService } from './api/mqtt/index.ts';
+import { bookingRoutes } from './api/rest/booking-routes.ts';
+import { selftestRoutes } from './api/rest/selftest-routes.ts';
+import { startBookings, type Bookings } from './calendar/index.ts';
+import { SelfTestService } from './selftest/service.ts';
 
 export interface DaemonOptions {
   log?: PinoLogger;
@@ -26,6 +30,8 @@ export interface DaemonOptions {
   plugins?: RoutePlugin[];
   /** A session store to use; `null` runs without one; absent opens `sessions.database` from the config. */
   sessions?: SessionStore | null;
+  /** Clock for bookings (no-shows, warm-up, auto-end), epoch ms; tests move it. */
+  clock?: () => number;
 }
 
 function openSessions(config: RoomdConfig, log: PinoLogger): SessionStore {
@@ -49,6 +55,8 @@ export interface Daemon {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 */
   url: string;
   ctx: ApiContext;
+  /** The calendar and its scheduler, when `calendar` is configured. */
+  bookings?: Bookings;
   /** Re-reads the config file and applies it; a bad file changes nothing and throws ConfigError. */
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -103,7 +111,13 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
   if (sessions) ctx.health.register('sessions', () => sessions.health());
-  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, ...(options.plugins ?? [])]);
+  ctx.selftest = new SelfTestService(room, { log: log.child({ module: 'selftest' }), ...(options.clock ? { now: options.clock } : {}) });
+  const bookings = startBookings({ config, room, meeting, ...(sessions ? { sessions } : {}), selftest: ctx.selftest, log, ...(options.clock ? { now: options.clock } : {}) });
+  if (bookings) {
+    ctx.calendar = bookings.calendar;
+    ctx.health.register('calendar', () => bookings.calendar.health());
+  }
+  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, bookingRoutes, selftestRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.
@@ -118,6 +132,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     app,
     url: address.replace('[::1]', '127.0.0.1'),
     ctx,
+    ...(bookings ? { bookings } : {}),
     reload() {
       // One reload at a time; a second request waits for the first and then reloads again.
       const run = async () => {
@@ -131,6 +146,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     },
     stop() {
       stopping ??= (async () => {
+        bookings?.stop();
         meeting.closeForShutdown();
         meeting.close();
         await mqtt?.stop();

@@ -11,6 +11,7 @@ export const driver = defineDriver({
     name: 'cec',
     title: 'HDMI-CEC display via libCEC cec-client',
     capabilities: ['power', 'input', 'volume'],
+    checks: ['answers', 'power'],
     // Power is read back (Report Power Status). CEC cannot ask a TV which input it shows, and
     // volume is only known when the audio device sends Report Audio Status: both are optimistic.
     feedback: { power: 'full', input: 'optimistic', volume: 'optimistic' },

@@ -10,6 +10,7 @@ export const driver = defineDriver({
     name: 'onvif',
     title: 'ONVIF Profile S PTZ camera (SOAP over HTTP)',
     capabilities: ['ptz'],
+    checks: ['answers', 'position'],
     transports: ['http'],
     options: OnvifOptions,
     pollIntervalMs: 1000,

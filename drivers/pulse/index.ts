@@ -27,6 +27,7 @@ export const driver = defineDriver({
     name: 'pulse',
     title: 'Local microphone and speaker through PulseAudio / PipeWire (pactl)',
     capabilities: ['micMute', 'volume'],
+    checks: ['answers'],
     feedback: { micMute: 'full', volume: 'full' },
     transports: ['process'],
     defaultTransport: { type: 'process', command: 'pactl' },

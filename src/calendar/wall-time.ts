@@ -62,3 +62,11 @@ export function wallTimeToUtc(wall: WallTime, timeZone: string): number {
   const second = guess - zoneOffsetMs(first, timeZone);
   return second;
 }
+
+/** The room's day containing `ms`: [its midnight, the next midnight), as epoch ms. */
+export function zonedDay(ms: number, timeZone: string): { start: number; end: number } {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const midnight = (day: number) => wallTimeToUtc({ year: parts.year!, month: parts.month!, day, hour: 0, minute: 0, second: 0 }, timeZone);
+  return { start: midnight(parts.day!), end: midnight(parts.day! + 1) };
+}

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { RoomError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
 import { AuditLog } from './audit-log.ts';
+import { BookingLedger, type BookingReport } from './booking-ledger.ts';
 import { openDatabase } from './open-db.ts';
 import { buildReport, type Report } from './report.ts';
 import { type CallRow, type FaultRow, type SessionRow, toCallRecord, toSessionRecord } from './rows.ts';
@@ -26,7 +27,7 @@ import type {
 } from './types.ts';
 
 const DAY_MS = 86_400_000;
-const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown']);
+const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown', 'booking']);
 /** list() refuses to materialise more rows than this in one call. */
 export const MAX_LIST_LIMIT = 10_000;
 
@@ -60,6 +61,8 @@ export class SessionStore {
   readonly room: string;
   readonly timeZone: string;
   readonly schemaVersion: number;
+  /** Bookings held and missed (the calendar's no-shows). */
+  readonly bookings: BookingLedger;
   private readonly auditLog: AuditLog;
   private readonly pruneTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -80,6 +83,7 @@ export class SessionStore {
     this.timeZone = options.timeZone ?? systemTimeZone();
     this.schemaVersion = version;
     this.auditLog = new AuditLog(db, options.log, options.auditFlushMs ?? 100);
+    this.bookings = new BookingLedger(db);
     this.stmt = {
       byId: db.prepare('SELECT * FROM sessions WHERE id = ?'),
       open: db.prepare("SELECT * FROM sessions WHERE status = 'open' ORDER BY started_at DESC LIMIT 1"),
@@ -171,10 +175,10 @@ export class SessionStore {
       if (open) throw new RoomError('Conflict', `a meeting is already in progress (session ${open.id})`, { sessionId: open.id });
       this.db
         .prepare(
-          `INSERT INTO sessions (id, room, organisation, title, started_at, started_by, status, avoided_travel, km_avoided, co2_kg, last_activity_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
+          `INSERT INTO sessions (id, room, organisation, title, started_at, started_by, status, avoided_travel, km_avoided, co2_kg, last_activity_at, booking_id)
+           VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
         )
-        .run(id, this.room, clean(input.organisation), clean(input.title), at, input.startedBy, travel.json, travel.km, travel.co2, at);
+        .run(id, this.room, clean(input.organisation), clean(input.title), at, input.startedBy, travel.json, travel.km, travel.co2, at, clean(input.bookingId));
     });
     this.options.log.info({ sessionId: id, organisation: input.organisation }, 'session started');
     return this.record(this.row(id));
@@ -374,11 +378,12 @@ export class SessionStore {
   }
 
   /** Meetings held, minutes, km and CO₂ saved in [from, to), by organisation and by month. */
-  report(filter: SessionFilter = {}): Report {
+  report(filter: SessionFilter = {}): Report & { bookings: BookingReport } {
     const w = this.where(filter);
     const rows = this.db.prepare(`SELECT * FROM sessions ${w.sql} ORDER BY started_at`).all(...w.params) as SessionRow[];
     // Calls and faults do not count in a report: skip their queries.
-    return buildReport(rows.map((r) => toSessionRecord(r, [], [])), { timeZone: this.timeZone, from: w.from, to: w.to });
+    const report = buildReport(rows.map((r) => toSessionRecord(r, [], [])), { timeZone: this.timeZone, from: w.from, to: w.to });
+    return { ...report, bookings: this.bookings.report(w.from, w.to) };
   }
 
   /** Flushes the audit and closes the database. Idempotent. */

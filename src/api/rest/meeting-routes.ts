@@ -22,6 +22,7 @@ export const StartBody = Type.Object(
     title: Type.Optional(Type.String({ maxLength: 200 })),
     dial: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     avoidedTravel: Type.Optional(Travel),
+    booking: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a booking id from GET /api/v1/bookings: organisation, title and dial come from it' })),
   },
   { additionalProperties: false },
 );
