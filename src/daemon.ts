@@ -18,6 +18,7 @@ import { panelRoutes } from './api/panel/index.ts';
 import type { MqttService } from './api/mqtt/index.ts';
 import { bookingRoutes } from './api/rest/booking-routes.ts';
 import { selftestRoutes } from './api/rest/selftest-routes.ts';
+import { reportCsvRoutes } from './api/rest/report-csv-routes.ts';
 import { startBookings, type Bookings } from './calendar/index.ts';
 import { SelfTestService } from './selftest/service.ts';
 
@@ -117,7 +118,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     ctx.calendar = bookings.calendar;
     ctx.health.register('calendar', () => bookings.calendar.health());
   }
-  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, bookingRoutes, selftestRoutes, ...(options.plugins ?? [])]);
+  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, bookingRoutes, selftestRoutes, reportCsvRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.

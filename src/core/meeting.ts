@@ -309,7 +309,8 @@ export class MeetingController {
       request = {
         ...(booking.organisation ? { organisation: booking.organisation } : {}),
         ...(booking.title ? { title: booking.title } : {}),
-        ...(booking.dial ? { dial: booking.dial } : {}),
+        // A room with nothing to dial with still starts a booking that names a SIP room.
+        ...(booking.dial && this.callDevices().length > 0 ? { dial: booking.dial } : {}),
         ...Object.fromEntries(Object.entries(request).filter(([k, v]) => k !== 'booking' && v !== undefined)),
       };
     }
