@@ -127,7 +127,8 @@ sessions:
     for (const c of ghost) {
       expect(c.ok).toBe(false);
       expect(c.detail).toMatch(/^offline/);
-      expect(c.ms).toBeLessThan(5000); // samsung-mdc's commandTimeoutMs: an offline device never waits it out
+      // samsung-mdc's commandTimeoutMs is 5000: an offline device fails at once, far inside it.
+      expect(c.ms).toBeLessThan(2500);
     }
     expect(body.checks.filter((c: any) => c.device === 'screen')).toMatchObject([
       { check: 'answers', ok: true },
