@@ -10,7 +10,7 @@
 import { driveFrame, recallFrame, startCameraRig } from './lib/camera-rig.ts';
 import { spread } from './lib/figures.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { benchClient } from './lib/rig.ts';
+import { benchClient } from '../tests/helpers/rig.ts';
 import { panSpeed } from './rest-to-wire.ts';
 
 const command = process.argv[2] === 'recallPreset' ? 'recallPreset' : 'move';

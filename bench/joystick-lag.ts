@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { atMost, percentile, round, spread, type Figure } from './lib/figures.ts';
 import { driveFrame, startCameraRig, STOP_FRAME } from './lib/camera-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { sleepUntil } from './lib/rig.ts';
+import { sleepUntil } from '../tests/helpers/rig.ts';
 
 const RATE_HZ = 50;
 const SECONDS = 10;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { spawnDaemon, type ChildDaemon } from '../tests/helpers/child-daemon.ts';
 import { atMost, percentile, round, spread, type Figure } from './lib/figures.ts';
-import { benchClient, sleep, until } from './lib/rig.ts';
+import { benchClient, sleep, until } from '../tests/helpers/rig.ts';
 
 const LOAD_SECONDS = 10;
 const RATE = 2000;

@@ -1,6 +1,6 @@
 import { atMost, median, round, type Figure } from './lib/figures.ts';
-import { allOnline, benchClient, sleep, startBenchDaemon } from './lib/rig.ts';
-import { startSimRoom, type DeviceId } from './lib/sim-room.ts';
+import { allOnline, benchClient, sleep, startBenchDaemon } from '../tests/helpers/rig.ts';
+import { startSimRoom, type DeviceId } from '../tests/helpers/sim-room.ts';
 
 /** Each device's own time to do its part of the start (the room this benchmark models). */
 export const DEVICE_DELAYS_MS: Record<DeviceId, number> = { display: 2000, codec: 1500, camera: 1000, mics: 50 };

@@ -3,7 +3,7 @@ import { startMosquitto } from '../tests/helpers/mosquitto.ts';
 import { atMost, percentile, spread, unavailable, type Figure } from './lib/figures.ts';
 import { driveFrame, startCameraRig, STOP_FRAME } from './lib/camera-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { hasTool, until } from './lib/rig.ts';
+import { hasTool, until } from '../tests/helpers/rig.ts';
 import { panSpeed } from './rest-to-wire.ts';
 
 const WARMUP = 50;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { atMost, median, round, type Figure } from './lib/figures.ts';
-import { sleep } from './lib/rig.ts';
+import { sleep } from '../tests/helpers/rig.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STARTS = 3;

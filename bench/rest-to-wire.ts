@@ -1,7 +1,7 @@
 import { atMost, percentile, spread, type Figure } from './lib/figures.ts';
 import { driveFrame, startCameraRig, STOP_FRAME } from './lib/camera-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
-import { benchClient } from './lib/rig.ts';
+import { benchClient } from '../tests/helpers/rig.ts';
 
 const WARMUP = 50;
 const SAMPLES = 1000;

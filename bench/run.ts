@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the figures of CONTRACT §7, prints a table and writes
  * bench/results.json (flat keys + machine). `--only name[,name]` runs some of them
- * (meeting, rest, mqtt, joystick, process, loaded). See bench/README.md.
+ * (meeting, rest, mqtt, stream, joystick, process, loaded). See bench/README.md.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { mqttToWire } from './mqtt-to-wire.ts';
 import { joystickLag } from './joystick-lag.ts';
 import { processFigures } from './process-figures.ts';
 import { loadedCommand } from './loaded-command.ts';
+import { mqttStream } from './mqtt-stream.ts';
 
 interface Bench {
   name: string;
@@ -25,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'meeting', keys: [{ key: 'meetingStartRatio', unit: '', goal: '≤ 1.05' }], run: meetingStart },
   { name: 'rest', keys: [{ key: 'restToWireP50Ms', unit: 'ms', goal: '' }, { key: 'restToWireP99Ms', unit: 'ms', goal: '≤ 5' }], run: restToWire },
   { name: 'mqtt', keys: [{ key: 'mqttToWireP50Ms', unit: 'ms', goal: '' }, { key: 'mqttToWireP99Ms', unit: 'ms', goal: '≤ 10' }], run: mqttToWire },
+  { name: 'stream', keys: [{ key: 'mqttStreamP50Ms', unit: 'ms', goal: '≤ 1' }, { key: 'mqttStreamP99Ms', unit: 'ms', goal: '≤ 2.5' }], run: mqttStream },
   { name: 'joystick', keys: [{ key: 'joystickLagP99Ms', unit: 'ms', goal: '≤ 30' }], run: joystickLag },
   { name: 'process', keys: [{ key: 'startupMs', unit: 'ms', goal: '≤ 1500' }, { key: 'idleRssMb', unit: 'MB', goal: '≤ 80' }], run: processFigures },
   { name: 'loaded', keys: [{ key: 'loadedCommandP99Ms', unit: 'ms', goal: '≤ 20' }, { key: 'pollRps', unit: 'req/s', goal: '' }], run: loadedCommand },

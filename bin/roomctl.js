@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The technician CLI (src/cli/roomctl.ts), run from the TypeScript sources like bin/roomd.js.
-import { register } from 'tsx/esm/api';
+// The technician CLI (src/cli/roomctl.ts); see bin/launch.js for which code it runs.
+import { launch } from './launch.js';
 
-register();
-await import('../src/cli/roomctl.ts');
+await launch('cli/roomctl');

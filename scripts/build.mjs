@@ -1,9 +1,12 @@
 // Compiles src/ and drivers/ to dist/ and copies the panel's static files next to the compiled
 // code. Run by `npm ci` (the `prepare` script) and `npm run build`. Without TypeScript installed
 // (a production install with --omit=dev) it says so and leaves bin/roomd.js to run the sources.
+// `--out DIR` compiles elsewhere (npm run package), leaving this checkout's dist/ alone.
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 let tsc;
@@ -13,8 +16,9 @@ try {
   console.warn('roomd build: typescript is not installed; skipping (bin/roomd.js will run the sources with tsx)');
   process.exit(0);
 }
-rmSync('dist', { recursive: true, force: true });
-const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+const out = parseArgs({ options: { out: { type: 'string', default: 'dist' } } }).values.out;
+rmSync(out, { recursive: true, force: true });
+const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-if (existsSync('src/api/panel/public')) cpSync('src/api/panel/public', 'dist/src/api/panel/public', { recursive: true });
-console.log('roomd build: dist/ is up to date');
+if (existsSync('src/api/panel/public')) cpSync('src/api/panel/public', join(out, 'src/api/panel/public'), { recursive: true });
+console.log(`roomd build: ${out}/ is up to date`);

@@ -33,10 +33,14 @@ export interface DaemonOptions {
   sessions?: SessionStore | null;
   /** Clock for bookings (no-shows, warm-up, auto-end), epoch ms; tests move it. */
   clock?: () => number;
+  /** How often a failing session log is retried and its file checked (tests shorten it). */
+  sessionsRetryMs?: number;
 }
 
-function openSessions(config: RoomdConfig, log: PinoLogger): SessionStore {
-  return SessionStore.open({
+/** Never throws: an unusable file starts the store degraded (health names it), the room runs. */
+function openSessions(config: RoomdConfig, log: PinoLogger, retryMs?: number): SessionStore {
+  return SessionStore.openOrDegrade({
+    ...(retryMs ? { retryMs } : {}),
     path: config.sessions.database,
     room: config.room.id,
     co2KgPerKm: config.sessions.co2KgPerKm,
@@ -82,7 +86,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const log = options.log ?? createLogger();
   const room = new Room(roomInfo(config), log, options.backoff);
   for (const [id, device] of Object.entries(config.devices)) room.addDevice(toDeviceSpec(id, device), loaded.drivers.get(id)!);
-  const sessions = options.sessions === undefined ? openSessions(config, log) : options.sessions ?? undefined;
+  const sessions = options.sessions === undefined ? openSessions(config, log, options.sessionsRetryMs) : options.sessions ?? undefined;
   if (sessions) {
     for (const s of sessions.recoverInterrupted()) log.warn({ session: s.id, startedAt: s.startedAt }, 'session left open by a previous run closed as interrupted');
     room.events.on('command', (result) => {
@@ -90,7 +94,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
       sessions.audit({
         who: command.source.identity ?? command.source.surface,
         surface: command.source.surface,
-        device: command.device,
+        device: command.device || null, // room-wide commands (meeting.*) name no device
         command: command.command,
         args: command.args,
         ok: result.ok,
@@ -106,6 +110,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     ...(config.meeting.nightlyEndAt ? { nightlyEndAt: config.meeting.nightlyEndAt } : {}),
   }, log.child({ module: 'meeting' }));
 
+  for (const w of loaded.warnings ?? []) log.warn({ file: w.file, line: w.line, key: w.path }, w.message);
   const auth = new Authenticator(config.http.tokens);
   if (auth.open && !isLoopback(config.http.host) && config.http.host !== 'localhost') {
     log.warn({ host: config.http.host }, 'no API tokens configured: only clients on this machine will be served; configure http.tokens to allow the panel or others');

@@ -9,6 +9,7 @@ import { startServiceNotifications } from './ops/service-notify.ts';
 // --- end ops ---
 
 const USAGE = `usage: roomd [--config FILE] [--check]
+       roomd init [--serial PATH...] [--output FILE] [--yes]   (roomd init --help)
 
   --config FILE   configuration file (default: $ROOMD_CONFIG, else config/demo.yaml)
   --check         validate the configuration and exit: 0 when valid, 2 with one line per problem
@@ -16,6 +17,12 @@ Environment: ROOMD_CONFIG, ROOMD_LOG_LEVEL (trace|debug|info|warn|error)`;
 
 /** The composition root: reads config, wires everything, handles signals. */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'init') {
+    // Commissioning a room is a separate tool: loaded only when asked for.
+    const { runInit } = await import('./init/run.ts');
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    return runInit(argv.slice(1), { stdout: write(process.stdout), stderr: write(process.stderr), stdin: process.stdin, env: process.env });
+  }
   let args;
   try {
     args = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -39,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   if (args.values.check) {
+    for (const w of loaded.warnings) console.error(formatProblem(w));
     console.log(`${file}: ok (${Object.keys(loaded.config.devices).length} devices)`);
     return 0;
   }

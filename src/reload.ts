@@ -52,7 +52,11 @@ export async function applyConfig(daemon: Daemon, loaded: LoadedConfig, toDevice
     ...(after.meeting.nightlyEndAt ? { nightlyEndAt: after.meeting.nightlyEndAt } : {}),
   });
   daemon.ctx.auth = new Authenticator(after.http.tokens);
+  // http.panelPin, cors, allowedHosts, rateLimitPerMinute and tokens are read at each request
+  // and apply once `ctx.config` is replaced below. The body limit can be lowered, not raised past
+  // the one the server started with (fastify's own ceiling).
   if (before.http.host !== after.http.host || before.http.port !== after.http.port) result.needsRestart.push('http.host/port');
+  if (after.http.bodyLimitBytes > daemon.app.initialConfig.bodyLimit!) result.needsRestart.push('http.bodyLimitBytes');
   if (!isDeepStrictEqual(before.mqtt, after.mqtt)) result.needsRestart.push('mqtt');
   if (!isDeepStrictEqual(before.sessions, after.sessions)) result.needsRestart.push('sessions');
   daemon.ctx.config = after;

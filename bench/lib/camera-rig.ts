@@ -2,7 +2,7 @@ import type { TestDaemon } from '../../tests/helpers/daemon.ts';
 import { ViscaSerialSimulator } from '../../drivers/visca/simulator.ts';
 import { encode, toHex } from '../../drivers/visca/protocol.ts';
 import { speedByte } from '../../drivers/visca/units.ts';
-import { allOnline, hasTool, startBenchDaemon } from './rig.ts';
+import { allOnline, hasTool, startBenchDaemon } from '../../tests/helpers/rig.ts';
 
 /** A VISCA camera simulator on a real link and an in-process daemon driving it. */
 export interface CameraRig {

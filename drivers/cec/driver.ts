@@ -213,12 +213,23 @@ export class CecDriver implements DeviceDriver {
     const link = this.requireLink();
     const ms = this.ctx.options.answerTimeoutMs;
     const what = `cec-client did not put '${command}' on the bus within ${ms} ms`;
-    const echo = link.waitFor((l) => l.kind === 'traffic' && l.direction === 'sent' && sameFrameIgnoringInitiator(l.frame, expected), ms, what, signal);
+    // Both waits are registered before the command is written: one read can hold the echo AND
+    // the prompt, and a wait set up once the echo resolved would only see lines after that read.
+    // The prompt counts only after our echo (an earlier, stray prompt is not ours).
+    let echoed = false;
+    const echo = link.waitFor(
+      (l) => (echoed ||= l.kind === 'traffic' && l.direction === 'sent' && sameFrameIgnoringInitiator(l.frame, expected)),
+      ms,
+      what,
+      signal,
+    );
+    const prompt = completes ? link.waitFor((l) => echoed && l.kind === 'ready', 2 * ms, `cec-client did not finish '${command}' within ${ms} ms of its echo`, signal) : undefined;
     echo.catch(() => {});
-    await link.send(command);
+    prompt?.catch(() => {});
     try {
+      await link.send(command);
       await echo;
-      if (completes) await link.waitFor((l) => l.kind === 'ready', ms, `cec-client did not finish '${command}' within ${ms} ms`, signal);
+      await prompt;
     } catch (err) {
       if (!signal.aborted && this.link === link && link.isOpen) {
         this.ctx.log.warn({ command }, 'cec-client stopped answering; restarting it');

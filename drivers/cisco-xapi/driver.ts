@@ -134,9 +134,7 @@ class CiscoXapiDriver implements DeviceDriver {
       case 'dial':
         return this.dial(args.number, signal);
       case 'hangup':
-        this.tracker.setCauseForAll('cancelled');
-        await this.xCommand('xCommand Call DisconnectAll', signal);
-        return;
+        return this.hangup(signal);
       case 'answer':
         await this.xCommand(`xCommand Call Accept${this.callIdArg('incoming')}`, signal);
         return;
@@ -189,6 +187,18 @@ class CiscoXapiDriver implements DeviceDriver {
     }
     const callId = result?.fields.CallId;
     if (callId) this.ctx.update(this.tracker.observe(callId, { direction: 'outgoing', remote: number }), 'dial accepted');
+  }
+
+  /**
+   * Hangs up every call the codec reported, by CallId: CE and RoomOS document only `Call
+   * Disconnect [CallId: n]` (`Call DisconnectAll` is TC-era). With no call known there is
+   * nothing to hang up, and nothing is sent.
+   */
+  private async hangup(signal: AbortSignal): Promise<void> {
+    const ids = this.tracker.liveIds();
+    if (ids.length === 0) return this.ctx.log.debug('cisco-xapi: hangup with no call up; nothing sent');
+    this.tracker.setCauseForAll('cancelled');
+    for (const id of ids) await this.xCommand(`xCommand Call Disconnect CallId: ${id}`, signal);
   }
 
   private callIdArg(status: 'incoming' | 'connected'): string {

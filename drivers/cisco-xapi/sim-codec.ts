@@ -106,7 +106,7 @@ export class SimCodec {
         this.calls.set(call.id, call);
         return { ...ok({ CallId: call.id, ConferenceId: call.id - 1 }), after: () => this.progressOutgoing(call) };
       }
-      case 'call disconnectall':
+      // CE/RoomOS: `Call Disconnect [CallId: n]`; TC's `Call DisconnectAll` is gone (Unknown command).
       case 'call disconnect': {
         const targets = args.CallId ? [this.calls.get(Number(args.CallId))] : [...this.calls.values()];
         if (args.CallId && !targets[0]) return error('No active call(s) found');

@@ -30,7 +30,8 @@ import {
 export const PolyOptions = Type.Object(
   {
     password: Type.String({ default: '', description: 'Answer to a `Password:` prompt, if the codec asks' }),
-    callRate: Type.Integer({ default: 0, minimum: 0, maximum: 6144, description: 'kbps for `dial auto`; 0 lets the codec choose' }),
+    callRate: Type.Integer({ default: 384, minimum: 56, maximum: 6144, description: 'kbps for `dial manual`' }),
+    callType: Type.Optional(Type.Union([Type.Literal('h323'), Type.Literal('sip'), Type.Literal('h320')], { description: 'Call type for `dial manual`; omitted, the codec picks' })),
     echo: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
       default: 'auto',
       description: 'Whether the codec echoes commands; auto learns it from the first registration',
@@ -124,7 +125,7 @@ class PolyGroupDriver implements DeviceDriver {
       case 'dial': {
         let line: string;
         try {
-          line = dialCommand(args.number, this.ctx.options.callRate);
+          line = dialCommand(args.number, this.ctx.options.callRate, this.ctx.options.callType);
         } catch (err) {
           throw new RoomError('BadArgs', `args.${(err as Error).message}`);
         }

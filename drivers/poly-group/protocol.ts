@@ -156,7 +156,11 @@ export function parsePolyLine(raw: string): PolyLine {
 
   const registered = /^(\w+) registered$/i.exec(line) ?? /^registered for (\w+) notifications?$/i.exec(line);
   if (registered) return { kind: 'registered', topic: registered[1].toLowerCase() };
-  const already = /^info: event\/notification already active:\s*(\w+)/i.exec(line);
+  // `notify <topic>` answers `notify <topic> success`; a repeat answers "already active" (Group
+  // Series and HDX 3.x with `info: `, older HDX without it). All of them mean registered.
+  const success = /^notify (\w+) success$/i.exec(line);
+  if (success) return { kind: 'registered', topic: success[1].toLowerCase() };
+  const already = /^(?:info:\s*)?event\/notification already active:\s*(\w+)/i.exec(line);
   if (already) return { kind: 'registered', topic: already[1].toLowerCase() };
 
   if (/^cs:/i.test(line)) {
@@ -271,9 +275,17 @@ export function quoteValue(value: string, field: string): string {
   return `"${value}"`;
 }
 
-/** `dial auto <speed> "<number>"`; speed 0 leaves it to the codec. */
-export function dialCommand(number: string, speed = 0): string {
-  return speed > 0 ? `dial auto ${speed} ${quoteValue(number, 'number')}` : `dial auto ${quoteValue(number, 'number')}`;
+/** Call types `dial manual` takes; without one the codec picks. */
+export type PolyCallType = 'h323' | 'sip' | 'h320';
+
+/**
+ * `dial manual <speed> "<number>" [h323|sip|h320]`, the form both integrator references
+ * document (`dial manual 64 5551212 h320`); `dial auto` also wants a speed, and neither takes a
+ * number alone.
+ */
+export function dialCommand(number: string, speed: number, type?: PolyCallType): string {
+  if (!Number.isInteger(speed) || speed <= 0) throw new Error(`speed: ${speed} is not a call rate in kbps`);
+  return `dial manual ${speed} ${quoteValue(number, 'number')}${type ? ` ${type}` : ''}`;
 }
 
 /** DTMF via `gendial`, one digit per command (the API takes 0-9, * and #). */

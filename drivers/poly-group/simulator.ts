@@ -102,16 +102,16 @@ export async function startPolySimulator(opts: PolySimOptions = {}): Promise<Pol
     if (cmd === 'notify callstatus') {
       if (device.registrations.has('callstatus')) return { lines: ['info: event/notification already active:callstatus'] };
       device.registrations.add('callstatus');
-      return { lines: ['registered for callstatus notifications'] };
+      return { lines: ['notify callstatus success'] };
     }
-    const dial = /^dial auto(?: (\d+))? "([^"]+)"$/i.exec(line.trim());
+    const dial = /^dial (manual|auto) (\d+) "([^"]+)"(?: (h323|sip|h320))?$/i.exec(line.trim());
     if (dial) {
-      const c: SimCall = { id: nextCall++, direction: 'outgoing', remote: dial[2], state: 'ringing' };
+      const c: SimCall = { id: nextCall++, direction: 'outgoing', remote: dial[3], state: 'ringing' };
       const fails = failDial;
       failDial = false;
       device.calls.set(c.id, c);
       return {
-        lines: ['dialing auto'],
+        lines: [`dialing ${dial[1].toLowerCase()}`],
         after: () => {
           notify('callstate', [`cs: call[${c.id}] chan[0] dialstr[${c.remote}] state[ALLOCATED]`, `cs: call[${c.id}] chan[0] dialstr[${c.remote}] state[RINGING]`]);
           callstatus(c, 'connecting');

@@ -81,13 +81,18 @@ export class MdcSimulator {
     return this.log.filter((e) => e.dir === 'rx').map((e) => e.hex);
   }
 
+  /** Connections open now. */
   get connections(): number {
     return this.links.size;
   }
 
+  /** TCP connections accepted since the simulator started; only ever grows, so a reconnect shows. */
+  accepted = 0;
+
   /** Listens on 127.0.0.1; resolves with the port (0 = ephemeral). */
   listen(port = 0): Promise<number> {
     const server = net.createServer((socket) => {
+      this.accepted++;
       socket.setNoDelay(true);
       const link: Link = { kind: 'tcp', write: (d) => void socket.write(d), close: () => socket.destroy() };
       this.attach(link, (onChunk) => socket.on('data', onChunk));

@@ -68,9 +68,13 @@ export class ShureSimulator {
     };
   }
 
+  /** Connections open now. */
   get connections(): number {
     return this.sockets.size;
   }
+
+  /** Connections accepted since the simulator started; only ever grows, so a reconnect shows. */
+  accepted = 0;
 
   listen(port = 0): Promise<number> {
     const server = net.createServer((socket) => this.accept(socket));
@@ -107,6 +111,7 @@ export class ShureSimulator {
 
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
+    this.accepted++;
     this.sockets.add(socket);
     let text = '';
     socket.setEncoding('utf8');

@@ -8,30 +8,7 @@ export interface Identity {
   role: Role;
 }
 
-/** Routes are grouped by what they do; a role allows a set of groups (CONTRACT §4). */
-export type Permission = 'read' | 'meeting' | 'panelCommand' | 'anyCommand' | 'admin';
-
-const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  readonly: new Set(['read']),
-  panel: new Set(['read', 'meeting', 'panelCommand']),
-  technician: new Set(['read', 'meeting', 'panelCommand', 'anyCommand', 'admin']),
-};
-
-/** Commands the panel role may send: volume, mic mute, camera presets and move, call handling. */
-const PANEL_COMMANDS = new Set([
-  'setVolume', 'volumeUp', 'volumeDown', 'mute', 'unmute',
-  'muteMicrophones', 'unmuteMicrophones',
-  'move', 'stop', 'recallPreset', 'home',
-  'dial', 'hangup', 'answer', 'reject', 'dtmf',
-]);
-
-export function commandPermission(command: string): Permission {
-  return PANEL_COMMANDS.has(command) ? 'panelCommand' : 'anyCommand';
-}
-
-export function allows(role: Role, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].has(permission);
-}
+export { allows, commandPermission, type Permission } from '../core/roles.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { RoomdConfig, HttpSection, SessionsSection, DeviceConfig } from './schema.ts';
 import { ConfigError, locate, pointerToSegments, segmentsToPath, type ConfigProblem, type PathSegment } from './problems.ts';
+import { configWarnings } from './warnings.ts';
 import { TransportConfig as TransportSchema } from '../transports/config.ts';
 import { COMMANDS } from '../core/capabilities.ts';
 import { validateCommand, makeCommand } from '../core/command.ts';
@@ -18,6 +19,8 @@ export interface LoadedConfig {
   config: RoomdConfig;
   /** The driver module of every configured device, by device id. */
   drivers: Map<string, DriverModule>;
+  /** Valid but unwise settings (see warnings.ts): printed by `--check`, logged at start. */
+  warnings: ConfigProblem[];
 }
 
 /** Collects problems with their positions in the source. */
@@ -118,7 +121,7 @@ export async function parseConfig(text: string, file: string, registry = new Dri
   }
   checkCalendar(config, problems, baseDir);
   if (problems.list.length) throw new ConfigError(problems.list);
-  return { file, config, drivers };
+  return { file, config, drivers, warnings: configWarnings(config, file, doc, lines) };
 }
 
 async function checkDevice(

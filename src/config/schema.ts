@@ -38,7 +38,15 @@ export const HttpSection = Type.Object(
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     tokens: Type.Array(TokenConfig, { default: [] }),
+    /**
+     * Other names this server may be reached by (e.g. `salle.mairie.lan`), besides loopback
+     * addresses, `localhost`, `host` and this machine's own addresses. Any other Host header is
+     * refused with 421 (DNS rebinding).
+     */
+    allowedHosts: Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s/]+$' }), { default: [], description: 'extra host names this server answers to' }),
+    /** Origins (e.g. `https://dashboard.lan`) allowed to read, and to change state; `*` opens reads only without tokens. */
     cors: Type.Optional(Type.Array(Type.String())),
+    /** 4 to 8 digits; `--check` warns below 6. */
     panelPin: Type.Optional(Type.String({ pattern: '^[0-9]{4,8}$' })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
     rateLimitPerMinute: Type.Integer({ minimum: 1, default: 1200, description: 'mutating requests per client per minute' }),

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'BadArgs' // command arguments do not match the capability's schema
   | 'Unauthorized'
   | 'Forbidden'
+  | 'ForeignHost' // the Host header names another machine (DNS rebinding): 421
   | 'UnknownDevice'
   | 'UnknownCommand'
   | 'NotFound'
@@ -19,6 +20,7 @@ export type ErrorCode =
   | 'DeviceTimeout'
   | 'Superseded' // a newer latest-wins command replaced this one before it was sent
   | 'ConfigError'
+  | 'Unavailable' // a service of the daemon itself (the session log) cannot answer right now
   | 'Internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -26,6 +28,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BadArgs: 400,
   Unauthorized: 401,
   Forbidden: 403,
+  ForeignHost: 421,
   UnknownDevice: 404,
   UnknownCommand: 404,
   NotFound: 404,
@@ -38,6 +41,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   DeviceTimeout: 504,
   Superseded: 409,
   ConfigError: 400,
+  Unavailable: 503,
   Internal: 500,
 };
 

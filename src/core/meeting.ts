@@ -5,9 +5,11 @@ import { EventBus } from './event-bus.ts';
 import { RoomError, toRoomError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Room } from './room.ts';
+import type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.ts';
 import { pendingStep, runScene, type SceneStepSpec, type StepResult } from './scene.ts';
 
 export type { SceneStepSpec, StepResult, StepStatus } from './scene.ts';
+export type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.ts';
 
 /** What a session record looks like to the core; the session store owns the full shape (CONTRACT §6). */
 export interface SessionSummary {
@@ -31,12 +33,6 @@ export interface BookingInfo {
 /** Where `start({ booking })` finds the booking it names. */
 export interface BookingLookup {
   booking(id: string): BookingInfo | undefined;
-}
-
-export interface TravelEntry {
-  site: string;
-  people: number;
-  carpool?: boolean | number;
 }
 
 /** Why a meeting ended. */
@@ -86,15 +82,6 @@ export interface MeetingState {
 export interface MeetingEvents {
   meeting: MeetingState;
   session: SessionSummary;
-}
-
-export interface StartRequest {
-  organisation?: string;
-  title?: string;
-  dial?: string;
-  avoidedTravel?: TravelEntry[];
-  /** A calendar booking: organisation, title and dial come from it unless given. */
-  booking?: string;
 }
 
 export interface MeetingOptions {
@@ -212,14 +199,14 @@ export class MeetingController {
   }
 
   /** Ends the meeting; a second call while one end is running returns the same result. */
-  end(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason: EndReason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
+  end(request: EndRequest, source: CommandSource, reason: EndReason = 'user'): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
     this.endInFlight ??= this.runEnd(request, source, reason).finally(() => (this.endInFlight = undefined));
     return this.endInFlight;
   }
 
   private endInFlight: Promise<{ session?: SessionSummary; steps: StepResult[] }> | undefined;
 
-  private async runEnd(request: { avoidedTravel?: TravelEntry[] }, source: CommandSource, reason: EndReason): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
+  private async runEnd(request: EndRequest, source: CommandSource, reason: EndReason): Promise<{ session?: SessionSummary; steps: StepResult[] }> {
     if (this.inFlight) await this.inFlight.catch(() => {});
     const session = this.state.active ? this.state.session : undefined;
     // The session is closed first: a bad travel entry is refused before anything is switched off,

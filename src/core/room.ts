@@ -5,6 +5,7 @@ import type { DriverModule } from './driver-api.ts';
 import { EventBus } from './event-bus.ts';
 import { RoomError, toRoomError, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { allows, commandPermission } from './roles.ts';
 import { StateStore, type DeviceChange, type DeviceRecord } from './state-store.ts';
 
 /** The outcome of one command, as every surface reports it (and the audit log stores it). */
@@ -88,6 +89,11 @@ export class Room {
    * args match the schema, role allows it. Preset names are resolved to numbers here.
    */
   validate(command: Command): ValidatedCommand {
+    // The role first: a caller that may not send this learns nothing about devices or arguments.
+    const role = command.source.role;
+    if (role && !allows(role, commandPermission(command.command))) {
+      throw new RoomError('Forbidden', `the ${role} role may not send ${command.command}`);
+    }
     const record = this.device(command.device);
     if (!COMMANDS.has(command.command)) throw new RoomError('UnknownCommand', `unknown command '${command.command}'`);
     const validated = validateCommand(command);
@@ -120,6 +126,23 @@ export class Room {
       this.report(command, error);
       throw error;
     }
+  }
+
+  /**
+   * Reports the outcome of a command that did not go through {@link execute}: one refused before
+   * it got there (no valid token, a room-wide request's role or body) or a room-wide command
+   * (`meeting.start`, ..., with an empty `device`). The audit thus sees every command received.
+   * With an error, returns it as a RoomError for the caller to throw.
+   */
+  settle(command: Command, err?: unknown): RoomError | undefined {
+    const error = err === undefined ? undefined : toRoomError(err);
+    this.report(command, error);
+    return error;
+  }
+
+  /** {@link settle} for a refusal: reports it and returns the error to throw. */
+  refuse(command: Command, err: unknown): RoomError {
+    return this.settle(command, err)!;
   }
 
   /** Stops every camera's motion (shutdown, meeting end, the controlling panel went away). */

@@ -3,7 +3,7 @@ import { makeCommand, type CommandSource } from './command.ts';
 import { RoomError, toRoomError, type ErrorCode } from './errors.ts';
 import type { Room } from './room.ts';
 
-/** A step of a scene: one command to one device (CONTRACT §2 `scenes`). */
+/** A step of a scene: one command to one device (the config's `scenes`). */
 export interface SceneStepSpec {
   device: string;
   command: string;
@@ -34,8 +34,9 @@ export function pendingStep(step: SceneStepSpec): StepResult {
 
 /**
  * Runs steps: in order per device, devices in parallel, so a scene takes as long as its slowest
- * device. A failed step is recorded and the others carry on; an offline device's steps are
- * `skipped` with the reason.
+ * online device. A failed step is recorded and the others carry on. A device that is offline
+ * costs nothing: its step is `skipped` at once (no waiting out its `waitFor` or timeout), and so
+ * is every later step of that device — they were written to follow the one that could not run.
  */
 export async function runScene(room: Room, scene: SceneStepSpec[], source: CommandSource, options: SceneOptions): Promise<StepResult[]> {
   const results: StepResult[] = scene.map(pendingStep);
@@ -44,21 +45,28 @@ export async function runScene(room: Room, scene: SceneStepSpec[], source: Comma
   const publish = () => options.onProgress?.(results.map((r) => ({ ...r })));
   await Promise.all(
     [...byDevice.values()].map(async (indexes) => {
+      // Once a device is known to be unreachable, its remaining steps fail with the same reason.
+      let unreachable: RoomError | undefined;
       for (const i of indexes) {
         const step = scene[i]!;
         const started = performance.now();
-        results[i] = { ...results[i]!, status: 'running' };
-        publish();
+        unreachable ??= offlineError(room, step.device);
+        if (!unreachable) {
+          results[i] = { ...results[i]!, status: 'running' };
+          publish();
+        }
         try {
+          if (unreachable) throw unreachable;
           const timeoutMs = step.timeoutMs ?? options.defaultTimeoutMs;
           await withTimeout(runStep(room, step, source, timeoutMs), timeoutMs, `${step.device}.${step.command}`);
           results[i] = { device: step.device, command: step.command, status: 'ok', ms: Math.round(performance.now() - started) };
         } catch (err) {
           const error = toRoomError(err);
+          if (isUnreachable(error)) unreachable ??= error;
           results[i] = {
             device: step.device,
             command: step.command,
-            status: error.code === 'DeviceOffline' || error.code === 'UnknownDevice' ? 'skipped' : 'failed',
+            status: isUnreachable(error) ? 'skipped' : 'failed',
             ms: Math.round(performance.now() - started),
             error: { code: error.code, message: error.message },
           };
@@ -91,13 +99,30 @@ export function waitForState(room: Room, device: string, wanted: Record<string, 
       reject(new RoomError('DeviceTimeout', `${device} did not reach ${JSON.stringify(wanted)} within ${timeoutMs} ms`));
     }, timeoutMs);
     room.events.on('device', (change) => {
-      if (change.device === device && matches()) {
-        clearTimeout(timer);
-        room.events.removeOwner(owner);
-        resolve();
-      }
+      if (change.device !== device) return;
+      // A device that drops while we wait will not report the state: say so now, not at the timeout.
+      const offline = offlineError(room, device);
+      if (!offline && !matches()) return;
+      clearTimeout(timer);
+      room.events.removeOwner(owner);
+      if (offline) reject(offline);
+      else resolve();
     }, owner);
   });
+}
+
+/** Offline and unknown devices cannot run anything: their steps are skipped, not failed. */
+function isUnreachable(error: RoomError): boolean {
+  return error.code === 'DeviceOffline' || error.code === 'UnknownDevice';
+}
+
+/** The error a step of `device` would meet right now if the device is known to be down, else undefined. */
+function offlineError(room: Room, device: string): RoomError | undefined {
+  const record = room.store.get(device);
+  if (!record) return new RoomError('UnknownDevice', `no device '${device}'`);
+  if (record.online) return undefined;
+  const reason = record.lastError?.message ? `: ${record.lastError.message}` : '';
+  return new RoomError('DeviceOffline', `${device} is offline${reason}`);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {

@@ -128,6 +128,11 @@ export class CallTracker {
     return this.snapshot();
   }
 
+  /** Ids of every call still up, oldest first (to hang them all up one by one). */
+  liveIds(): string[] {
+    return [...this.live.keys()];
+  }
+
   /** The id of the live call the `call` field shows, for commands that take a CallId. */
   currentId(status?: CallStatus): string | undefined {
     return this.pick(status)?.id;

@@ -1,6 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { Logger } from '../core/logger.ts';
-import type { AuditInput, AuditRecord } from './types.ts';
+import type { AuditInput } from './types.ts';
 
 /** Keys whose values never reach the audit table, whatever a surface passes in. */
 const SECRET_KEY = /pass(word|phrase)?|secret|token|authori[sz]ation|credential|api[-_]?key|cookie/i;
@@ -8,36 +7,39 @@ const SECRET_KEY = /pass(word|phrase)?|secret|token|authori[sz]ation|credential|
 /** Longest args JSON kept; a `raw send` of a firmware blob must not bloat the table. */
 const MAX_ARGS_CHARS = 2000;
 
-type Row = [at: number, who: string, surface: string, device: string | null, command: string, args: string | null, ok: number, errorCode: string | null, latencyMs: number | null];
+/** One audit row's column values, in INSERT order. */
+export type AuditRowValues = [at: number, who: string, surface: string, device: string | null, command: string, args: string | null, ok: number, errorCode: string | null, latencyMs: number | null];
 
 /**
  * The audit trail of every command received. `record()` only pushes onto an array; rows are
- * written in one transaction every `flushIntervalMs` (or when `maxPending` pile up), so the
+ * written in one transaction every `flushIntervalMs` (or when `batchSize` pile up), so the
  * command path never waits on SQLite. Measured on the dev box: one prepared insert per command
  * costs ~20 µs median but >100 µs at p99 (WAL checkpoints); a batch of 100 costs ~340 µs, 3 µs a row.
  * The price: a kill -9 loses at most the last `flushIntervalMs` of audit rows (sessions are
  * written synchronously and are not affected). close() flushes.
+ *
+ * When the write fails (disk full, read-only, no database), the rows stay queued — at most
+ * `maxQueued`, the oldest dropped first and counted — and the next flush tries again.
  */
 export class AuditLog {
   /** The last write failure, until a write succeeds again (for /api/v1/health). */
   lastError: string | undefined;
-  private pending: Row[] = [];
+  /** Rows given up because the queue was full while writes were failing. */
+  dropped = 0;
+  private pending: AuditRowValues[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly insert: Database.Statement;
-  private readonly insertMany: (rows: Row[]) => void;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly write: (rows: AuditRowValues[]) => void,
     private readonly log: Logger,
     private readonly flushIntervalMs = 100,
-    private readonly maxPending = 500,
-  ) {
-    this.insert = db.prepare(
-      'INSERT INTO audit (at, who, surface, device, command, args, ok, error_code, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.insertMany = db.transaction((rows: Row[]) => {
-      for (const r of rows) this.insert.run(...r);
-    });
+    private readonly batchSize = 500,
+    private readonly maxQueued = 10_000,
+  ) {}
+
+  /** Rows waiting to be written. */
+  get queued(): number {
+    return this.pending.length;
   }
 
   /** Queues one entry. Never throws: auditing must not fail a command. */
@@ -59,81 +61,47 @@ export class AuditLog {
       this.log.warn({ err, command: entry?.command }, 'audit entry dropped');
       return;
     }
-    if (this.pending.length >= this.maxPending) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
-      // A pending flush must not keep a finished process (a test, roomctl) alive; close() flushes.
-      this.timer.unref();
+    if (this.pending.length > this.maxQueued) {
+      this.pending.shift();
+      this.dropped++;
     }
+    if (this.pending.length >= this.batchSize && this.lastError === undefined) this.flush();
+    else this.schedule();
   }
 
-  /** Writes every queued entry now. */
-  flush(): void {
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
+    // A pending flush must not keep a finished process (a test, roomctl) alive; close() flushes.
+    this.timer.unref();
+  }
+
+  /** Writes every queued entry now; on failure they stay queued. Returns whether the queue is empty. */
+  flush(): boolean {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return true;
     const rows = this.pending;
-    this.pending = [];
     try {
-      this.insertMany(rows);
+      this.write(rows);
+      this.pending = this.pending.slice(rows.length);
+      if (this.lastError !== undefined) this.log.info({ written: rows.length }, 'queued audit rows written');
       this.lastError = undefined;
+      return this.pending.length === 0;
     } catch (err) {
-      // Disk full or a stuck lock: the audit is best-effort, the meeting goes on.
+      // Disk full or a stuck lock: the audit waits, the meeting goes on. Logged once per outage.
+      if (this.lastError === undefined) this.log.error({ err, queued: rows.length }, 'audit rows could not be written; kept queued');
       this.lastError = (err as Error).message;
-      this.log.error({ err, dropped: rows.length }, 'audit rows could not be written');
+      return false;
     }
   }
 
-  /** Deletes rows older than `beforeMs`; returns how many. */
-  prune(beforeMs: number): number {
-    this.flush();
-    return this.db.prepare('DELETE FROM audit WHERE at < ?').run(beforeMs).changes;
-  }
-
-  /** Newest first; for the technician and tests. */
-  list(options: { from?: number; to?: number; limit?: number } = {}): AuditRecord[] {
-    this.flush();
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM audit WHERE at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?`,
-      )
-      .all(options.from ?? Number.MIN_SAFE_INTEGER, options.to ?? Number.MAX_SAFE_INTEGER, options.limit ?? 100) as AuditRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      at: new Date(r.at).toISOString(),
-      who: r.who,
-      surface: r.surface,
-      device: r.device,
-      command: r.command,
-      args: r.args === null ? null : (JSON.parse(r.args) as unknown),
-      ok: r.ok === 1,
-      errorCode: r.error_code,
-      latencyMs: r.latency_ms,
-    }));
-  }
-
-  /** The latest audit time at or after `sinceMs`, for estimating when an interrupted meeting was last alive. */
-  lastAt(sinceMs: number): number | null {
-    const row = this.db.prepare('SELECT max(at) AS at FROM audit WHERE at >= ?').get(sinceMs) as { at: number | null };
-    return row.at;
-  }
-
+  /** Stops the timer; queued rows are written by a last flush. */
   close(): void {
     this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  who: string;
-  surface: string;
-  device: string | null;
-  command: string;
-  args: string | null;
-  ok: number;
-  error_code: string | null;
-  latency_ms: number | null;
 }
 
 /** JSON of the args with secret-looking keys redacted and long payloads cut; never throws. */

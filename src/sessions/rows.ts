@@ -1,4 +1,4 @@
-import type { CallRecord, EndReason, FaultRecord, SessionRecord, SessionStatus, TravelEntry } from './types.ts';
+import type { CallRecord, EndReason, FaultRecord, SessionRecord, SessionStatus, TravelRecord } from './types.ts';
 import { iso } from './time.ts';
 
 /** A `sessions` table row as better-sqlite3 returns it. */
@@ -74,7 +74,7 @@ export function toSessionRecord(row: SessionRow, calls: CallRow[], faults: Fault
     endedBy: row.ended_by,
     durationMin: durationMin(row),
     dialed: calls.map(toCallRecord),
-    avoidedTravel: JSON.parse(row.avoided_travel) as TravelEntry[],
+    avoidedTravel: JSON.parse(row.avoided_travel) as TravelRecord[],
     kmAvoided: row.km_avoided,
     co2Kg: row.co2_kg,
     faults: faults.map(toFaultRecord),

@@ -1,123 +1,129 @@
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
-import { RoomError } from '../core/errors.ts';
-import { type Logger, silentLogger } from '../core/logger.ts';
+import { resolve } from 'node:path';
+import { isRoomError, RoomError } from '../core/errors.ts';
 import { AuditLog } from './audit-log.ts';
-import { BookingLedger, type BookingReport } from './booking-ledger.ts';
-import { openDatabase } from './open-db.ts';
-import { buildReport, type Report } from './report.ts';
-import { type CallRow, type FaultRow, type SessionRow, toCallRecord, toSessionRecord } from './rows.ts';
-import type { Migration } from './schema.ts';
+import type { BookingReport, LedgerBooking } from './booking-ledger.ts';
+import { filterRange, listSessions, MAX_LIST_LIMIT, reportSessions } from './queries.ts';
+import type { Report } from './report.ts';
+import type { SessionDb } from './session-db.ts';
+import { SessionFile } from './session-file.ts';
+import { describeStorageFault, isStorageFault } from './storage-fault.ts';
 import { systemTimeZone, toMs } from './time.ts';
-import { co2ForKm, computeTravel, DEFAULT_CO2_KG_PER_KM, totalKm } from './travel.ts';
+import { co2ForKm, computeTravel, totalKm } from './travel.ts';
 import type {
-  AuditInput,
-  AuditRecord,
-  CallInput,
-  CallPatch,
-  CallRecord,
-  EndSessionInput,
-  FaultInput,
-  Instant,
-  SessionFilter,
-  SessionRecord,
-  SiteConfig,
-  StartSessionInput,
-  TravelInput,
+  AuditInput, AuditRecord, CallInput, CallPatch, CallRecord, EndSessionInput, FaultInput, Instant,
+  SessionFilter, SessionRecord, StartSessionInput, TravelInput,
 } from './types.ts';
+import { applyToRecord, opSession, recordOfStart, startOpOf, type StoredTravel, type WriteOp } from './write-ops.ts';
+import { openConnection, resolveOptions, type ResolvedStoreOptions, type SessionStoreOptions } from './store-options.ts';
+
+export type { SessionStoreOptions } from './store-options.ts';
+
+export { MAX_LIST_LIMIT } from './queries.ts';
 
 const DAY_MS = 86_400_000;
 const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown', 'booking']);
-/** list() refuses to materialise more rows than this in one call. */
-export const MAX_LIST_LIMIT = 10_000;
 
-/** Options of {@link SessionStore.open}; the first four come from the `sessions` config block. */
-export interface SessionStoreOptions {
-  path: string;
-  /** `room.id`, recorded on every session (sessions from several rooms can be merged later). */
-  room: string;
-  co2KgPerKm?: number;
-  sites?: Record<string, SiteConfig>;
-  /** Audit rows older than this are pruned (at open, then daily). 0 or Infinity: keep forever. Default 365. */
-  retentionDays?: number;
-  log?: Logger;
-  carpoolSeats?: number;
-  /** Zone for report months and bare dates in filters; default the system's (set TZ=Europe/Paris). */
-  timeZone?: string;
-  busyTimeoutMs?: number;
-  auditFlushMs?: number;
-  /** Clock, for tests. */
-  now?: () => number;
-  /** Schema migrations (tests add a later version to check upgrades). */
-  migrations?: readonly Migration[];
-}
 
 /**
- * The session log (CONTRACT §6): meetings, their calls and faults, and the command audit trail, in
- * one SQLite file. Synchronous (better-sqlite3): every call is a few tens of microseconds, except
- * session start/end/travel writes, which fsync (see {@link durably}).
+ * The session log: meetings, their calls and faults, and the command audit trail, in one SQLite
+ * file (SQL in {@link SessionDb}). Synchronous (better-sqlite3): every call is a few tens of
+ * microseconds, except session start/end/travel writes, which fsync.
+ *
+ * A storage fault never stops the room. When the file cannot be written (disk full, read-only,
+ * corrupt, gone), every write is queued in memory (bounded) and applied to an in-memory copy of
+ * its session, so meetings carry on and answer as usual; the queue is replayed every `retryMs`
+ * until the file takes it. `health()` names the file and the error meanwhile. A file deleted while
+ * roomd runs is noticed (inode check) and written back from the open connection; a replaced one is
+ * reported, the old content saved beside it, and the new file used.
  */
 export class SessionStore {
   readonly room: string;
   readonly timeZone: string;
-  readonly schemaVersion: number;
-  /** Bookings held and missed (the calendar's no-shows). */
-  readonly bookings: BookingLedger;
+  readonly path: string;
+  private readonly file: SessionFile;
+  /** Sessions with queued writes, as they will be once written; the open one is always here too. */
+  private readonly memory = new Map<string, SessionRecord>();
+  private current: string | undefined;
+  private memoryCallId = 0;
+  private recoverOnOpen = false;
   private readonly auditLog: AuditLog;
-  private readonly pruneTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
-  private readonly stmt: {
-    byId: Database.Statement;
-    open: Database.Statement;
-    calls: Database.Statement;
-    faults: Database.Statement;
-    touch: Database.Statement;
-  };
 
-  private constructor(
-    private readonly db: Database.Database,
-    version: number,
-    private readonly options: SessionStoreOptions & { co2KgPerKm: number; sites: Record<string, SiteConfig>; log: Logger },
-  ) {
+  private constructor(conn: SessionDb | undefined, openError: unknown, private readonly options: ResolvedStoreOptions) {
     this.room = options.room;
     this.timeZone = options.timeZone ?? systemTimeZone();
-    this.schemaVersion = version;
-    this.auditLog = new AuditLog(db, options.log, options.auditFlushMs ?? 100);
-    this.bookings = new BookingLedger(db);
-    this.stmt = {
-      byId: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-      open: db.prepare("SELECT * FROM sessions WHERE status = 'open' ORDER BY started_at DESC LIMIT 1"),
-      calls: db.prepare('SELECT * FROM calls WHERE session_id = ? ORDER BY started_at, id'),
-      faults: db.prepare('SELECT * FROM faults WHERE session_id = ? ORDER BY at, id'),
-      touch: db.prepare('UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE id = ?'),
-    };
+    this.path = resolve(options.path);
+    this.recoverOnOpen = openError !== undefined;
+    this.auditLog = new AuditLog((rows) => this.file.connection().insertAudit(rows), options.log, options.auditFlushMs ?? 100);
+    this.file = new SessionFile(
+      {
+        path: this.path,
+        open: () => openConnection(options),
+        log: options.log,
+        now: () => this.now(),
+        maxQueued: options.maxQueued ?? 10_000,
+        incidentHoldMs: options.incidentHoldMs ?? 600_000,
+        retryMs: options.retryMs ?? 5000,
+        onOpened: () => {
+          if (!this.recoverOnOpen) return;
+          this.recoverOnOpen = false;
+          this.recover(this.now(), this.current);
+        },
+        runningMeeting: () => {
+          const open = this.current ? this.memory.get(this.current) : undefined;
+          return open && startOpOf(open);
+        },
+        afterReplay: () => {
+          if (this.auditLog.flush()) {
+            this.settled();
+            return true;
+          }
+          this.file.degrade(new Error(`audit writes failing: ${this.auditLog.lastError}`));
+          return false;
+        },
+      },
+      conn,
+      openError,
+    );
+    const tick = setInterval(() => this.file.tick(), options.retryMs ?? 5000);
+    tick.unref();
+    this.timers.push(tick);
     const days = options.retentionDays ?? 365;
     if (days > 0 && Number.isFinite(days)) {
-      this.pruneAudit(this.now());
-      this.pruneTimer = setInterval(() => this.pruneAudit(this.now()), DAY_MS);
-      this.pruneTimer.unref();
+      if (conn) this.pruneAudit(this.now());
+      const prune = setInterval(() => this.pruneAudit(this.now()), DAY_MS);
+      prune.unref();
+      this.timers.push(prune);
     }
   }
 
   /**
    * Opens or creates the database (and its directory), applies migrations. Throws a
-   * `SessionDatabaseError` (problem 'corrupt' | 'locked' | 'newer' | 'unusable') with a message
-   * for the technician: roomd should refuse to start rather than run without its log.
+   * `SessionDatabaseError` (problem 'corrupt' | 'locked' | 'newer' | 'unusable'): for tools and
+   * tests that want the file or nothing. The daemon uses {@link openOrDegrade}.
    */
   static open(options: SessionStoreOptions): SessionStore {
-    const log = options.log ?? silentLogger;
-    const { db, migratedFrom, version } = openDatabase({
-      path: options.path,
-      busyTimeoutMs: options.busyTimeoutMs,
-      migrations: options.migrations,
-    });
-    if (migratedFrom !== version) log.info({ path: options.path, from: migratedFrom, to: version }, 'session database migrated');
-    return new SessionStore(db, version, {
-      ...options,
-      co2KgPerKm: options.co2KgPerKm ?? DEFAULT_CO2_KG_PER_KM,
-      sites: options.sites ?? {},
-      log,
-    });
+    const resolved = resolveOptions(options);
+    const conn = openConnection(resolved);
+    return new SessionStore(conn, undefined, resolved);
+  }
+
+  /** Like {@link open}, but an unusable file starts the store degraded (queued writes, retried) instead of throwing. */
+  static openOrDegrade(options: SessionStoreOptions): SessionStore {
+    const resolved = resolveOptions(options);
+    try {
+      return new SessionStore(openConnection(resolved), undefined, resolved);
+    } catch (err) {
+      resolved.log.error({ path: resolve(options.path), err: describeStorageFault(err) }, 'session database unusable at start: running degraded, writes queued and retried');
+      return new SessionStore(undefined, err, resolved);
+    }
+  }
+
+  /** The schema version of the open file (0 while none is open). */
+  get schemaVersion(): number {
+    return this.file.current?.version ?? 0;
   }
 
   private now(): number {
@@ -128,100 +134,116 @@ export class SessionStore {
     return value === undefined ? this.now() : toMs(value, field, this.timeZone);
   }
 
+  private travel(input: readonly TravelInput[] | undefined): StoredTravel {
+    const entries = computeTravel(input, this.options.sites, { carpoolSeats: this.options.carpoolSeats });
+    const km = totalKm(entries);
+    return { entries, km, co2: co2ForKm(km, this.options.co2KgPerKm) };
+  }
+
+  /** The session as it is now: its queued version, else the stored one. */
+  private lookup(id: string): SessionRecord | undefined {
+    const inMemory = this.memory.get(id);
+    if (inMemory) return inMemory;
+    return this.file.read((db) => db.get(id));
+  }
+
+  private mustExist(id: string): SessionRecord {
+    const record = this.lookup(id);
+    if (!record) throw new RoomError('NotFound', `no session ${JSON.stringify(id)}`);
+    return record;
+  }
+
   /**
-   * Runs `fn` in an IMMEDIATE transaction committed with `synchronous = FULL`. The connection
-   * default is NORMAL, which in WAL mode already survives kill -9 (the commit is in the OS before
-   * we return) but may lose the last commits on power loss — a real risk for a room whose power
-   * strip is switched off at night. Session rows are rare and must survive both, so they pay one
-   * fsync (~1–3 ms); the frequent audit batches stay at NORMAL and never block the loop that long.
+   * Writes `op`, or queues it when the file cannot take it. Either way the session's record after
+   * the op is returned (read back from the file when it was written).
    */
-  private durably<T>(fn: () => T): T {
-    this.db.pragma('synchronous = FULL');
+  private write(op: WriteOp, before?: SessionRecord): SessionRecord | undefined {
+    const id = opSession(op);
+    let outcome: 'written' | 'queued';
     try {
-      return this.db.transaction(fn).immediate();
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
+      outcome = this.file.write(op);
+    } catch (err) {
+      throw constraintAsConflict(err);
+    }
+    if (outcome === 'written') {
+      if (id === null) return undefined;
+      const stored = this.file.read((db) => db.get(id));
+      if (stored && id === this.current) this.memory.set(id, stored);
+      if (stored && stored.status !== 'open') this.memory.delete(id);
+      return stored;
+    }
+    if (id === null) return undefined;
+    const base = this.memory.get(id) ?? before ?? (op.kind === 'start' ? recordOfStart(op) : undefined);
+    if (!base) return undefined;
+    const after = op.kind === 'start' ? base : applyToRecord(base, op, () => --this.memoryCallId);
+    this.memory.set(id, after);
+    return after;
+  }
+
+  /** Everything queued is written: the file is the truth again (the running meeting stays cached). */
+  private settled(): void {
+    for (const id of [...this.memory.keys()]) if (id !== this.current) this.memory.delete(id);
+    if (this.current) {
+      const stored = this.file.current?.get(this.current);
+      if (stored) this.memory.set(this.current, stored);
     }
   }
 
-  private travel(input: readonly TravelInput[] | undefined) {
-    const entries = computeTravel(input, this.options.sites, { carpoolSeats: this.options.carpoolSeats });
-    const km = totalKm(entries);
-    return { json: JSON.stringify(entries), km, co2: co2ForKm(km, this.options.co2KgPerKm) };
-  }
-
-  private row(id: string): SessionRow {
-    const row = this.stmt.byId.get(id) as SessionRow | undefined;
-    if (!row) throw new RoomError('NotFound', `no session ${JSON.stringify(id)}`);
-    return row;
-  }
-
-  private record(row: SessionRow): SessionRecord {
-    return toSessionRecord(row, this.stmt.calls.all(row.id) as CallRow[], this.stmt.faults.all(row.id) as FaultRow[]);
-  }
-
   /**
-   * Opens a session; it is on disk (fsynced) when this returns. Throws `Conflict` if one is already
-   * open (the meeting module checks {@link openSession} first; the database enforces it too) and
-   * `BadArgs` for bad travel entries.
+   * Opens a session; it is on disk (fsynced) when this returns — or queued, if the disk cannot take
+   * it. Throws `Conflict` if one is already open and `BadArgs` for bad travel entries.
    */
   startSession(input: StartSessionInput): SessionRecord {
     const at = this.ms(input.at, 'at');
     if (typeof input.startedBy !== 'string' || input.startedBy === '') throw new RoomError('BadArgs', 'startedBy is required');
     const travel = this.travel(input.avoidedTravel);
-    const id = randomUUID();
-    this.durably(() => {
-      const open = this.stmt.open.get() as SessionRow | undefined;
-      if (open) throw new RoomError('Conflict', `a meeting is already in progress (session ${open.id})`, { sessionId: open.id });
-      this.db
-        .prepare(
-          `INSERT INTO sessions (id, room, organisation, title, started_at, started_by, status, avoided_travel, km_avoided, co2_kg, last_activity_at, booking_id)
-           VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
-        )
-        .run(id, this.room, clean(input.organisation), clean(input.title), at, input.startedBy, travel.json, travel.km, travel.co2, at, clean(input.bookingId));
-    });
-    this.options.log.info({ sessionId: id, organisation: input.organisation }, 'session started');
-    return this.record(this.row(id));
+    const open = this.openSession();
+    if (open) throw new RoomError('Conflict', `a meeting is already in progress (session ${open.id})`, { sessionId: open.id });
+    const op: WriteOp = { kind: 'start', id: randomUUID(), room: this.room, organisation: clean(input.organisation), title: clean(input.title), at, startedBy: input.startedBy, travel, bookingId: clean(input.bookingId) };
+    this.current = op.id;
+    const record = this.write(op) ?? recordOfStart(op);
+    this.memory.set(op.id, record);
+    this.options.log.info({ sessionId: op.id, organisation: input.organisation }, 'session started');
+    return record;
   }
 
   /** The running meeting's session, if any. */
   openSession(): SessionRecord | undefined {
-    const row = this.stmt.open.get() as SessionRow | undefined;
-    return row && this.record(row);
+    const current = this.current ? this.memory.get(this.current) : undefined;
+    if (current?.status === 'open') return current;
+    if (!this.file.current) return undefined;
+    try {
+      return this.file.read((db) => {
+        const row = db.openRow();
+        return row && db.record(row);
+      });
+    } catch (err) {
+      if (isRoomError(err) && err.code === 'Unavailable') return undefined;
+      throw err;
+    }
   }
 
-  /** Closes an open session (durably). `NotFound` for an unknown id, `Conflict` if it is not open. */
+  /** Closes an open session (durably, or queued). `NotFound` for an unknown id, `Conflict` if it is not open. */
   endSession(id: string, input: EndSessionInput): SessionRecord {
     if (!END_REASONS.has(input.reason)) {
       throw new RoomError('BadArgs', `reason must be one of ${[...END_REASONS].join(', ')}, got ${JSON.stringify(input.reason)}`);
     }
     const at = this.ms(input.at, 'at');
     const travel = input.avoidedTravel === undefined ? undefined : this.travel(input.avoidedTravel);
-    this.durably(() => {
-      const row = this.row(id);
-      if (row.status !== 'open') throw new RoomError('Conflict', `session ${id} is already ${row.status}`);
-      this.db
-        .prepare(
-          `UPDATE sessions SET status = 'closed', ended_at = ?, ended_by = ?, end_reason = ?, last_activity_at = max(last_activity_at, ?),
-             avoided_travel = coalesce(?, avoided_travel), km_avoided = coalesce(?, km_avoided), co2_kg = coalesce(?, co2_kg)
-           WHERE id = ?`,
-        )
-        .run(Math.max(at, row.started_at), input.endedBy, input.reason, at, travel?.json ?? null, travel?.km ?? null, travel?.co2 ?? null, id);
-    });
+    const before = this.mustExist(id);
+    if (before.status !== 'open') throw new RoomError('Conflict', `session ${id} is already ${before.status}`);
+    const after = this.write({ kind: 'end', id, at, endedBy: input.endedBy, reason: input.reason, ...(travel ? { travel } : {}) }, before)!;
+    if (this.current === id) this.current = undefined;
+    if (this.file.queued === 0) this.memory.delete(id);
     this.options.log.info({ sessionId: id, reason: input.reason }, 'session ended');
-    return this.record(this.row(id));
+    return after;
   }
 
   /** Replaces a session's avoided travel (technician correction, open or closed session). */
   updateTravel(id: string, avoidedTravel: TravelInput[]): SessionRecord {
     const travel = this.travel(avoidedTravel);
-    this.durably(() => {
-      this.row(id);
-      this.db
-        .prepare('UPDATE sessions SET avoided_travel = ?, km_avoided = ?, co2_kg = ? WHERE id = ?')
-        .run(travel.json, travel.km, travel.co2, id);
-    });
-    return this.record(this.row(id));
+    const before = this.mustExist(id);
+    return this.write({ kind: 'travel', id, travel }, before)!;
   }
 
   /**
@@ -229,81 +251,77 @@ export class SessionStore {
    * Each is closed as `interrupted` with `endedAt` null — the real end is unknown — and a fault
    * saying so; `lastActivityAt` is pushed to the latest call, fault or audited command seen since it
    * started (capped at `now`). Returns them, so the caller can publish them like any closed session.
+   * With no usable file yet, this runs when the file opens (and spares this run's own meeting).
    */
   recoverInterrupted(now: Instant = this.now()): SessionRecord[] {
-    const nowMs = toMs(now, 'now', this.timeZone);
-    this.auditLog.flush();
-    const open = this.db.prepare("SELECT * FROM sessions WHERE status = 'open'").all() as SessionRow[];
-    const ids: string[] = [];
-    for (const row of open) {
-      const seen = this.db
-        .prepare(
-          `SELECT max(
-             (SELECT coalesce(max(max(started_at, coalesce(connected_at, 0), coalesce(ended_at, 0))), 0) FROM calls WHERE session_id = ?),
-             (SELECT coalesce(max(at), 0) FROM faults WHERE session_id = ?)) AS at`,
-        )
-        .get(row.id, row.id) as { at: number };
-      const last = Math.min(nowMs, Math.max(row.last_activity_at, seen.at, this.auditLog.lastAt(row.started_at) ?? 0));
-      this.durably(() => {
-        this.db
-          .prepare(
-            `UPDATE sessions SET status = 'interrupted', end_reason = 'interrupted', ended_at = NULL, last_activity_at = ? WHERE id = ?`,
-          )
-          .run(last, row.id);
-        this.db
-          .prepare('INSERT INTO faults (session_id, at, device, code, message) VALUES (?, ?, NULL, ?, ?)')
-          .run(row.id, nowMs, 'Interrupted', `roomd stopped during this meeting; its end time is unknown (last activity ${new Date(last).toISOString()})`);
-      });
-      this.options.log.warn({ sessionId: row.id, startedAt: new Date(row.started_at).toISOString() }, 'session interrupted by a restart');
-      ids.push(row.id);
+    return this.recover(toMs(now, 'now', this.timeZone));
+  }
+
+  private recover(nowMs: number, spare?: string): SessionRecord[] {
+    const db = this.file.current;
+    if (!db) {
+      this.recoverOnOpen = true;
+      return [];
     }
-    return ids.map((id) => this.record(this.row(id)));
+    try {
+      this.auditLog.flush();
+      const recovered: SessionRecord[] = [];
+      for (const row of db.openRows()) {
+        if (row.id === spare) continue;
+        const last = Math.min(nowMs, Math.max(row.last_activity_at, db.lastSeen(row.id), db.lastAuditAt(row.started_at) ?? 0));
+        db.markInterrupted(row.id, last, nowMs, `roomd stopped during this meeting; its end time is unknown (last activity ${new Date(last).toISOString()})`);
+        this.options.log.warn({ sessionId: row.id, startedAt: new Date(row.started_at).toISOString() }, 'session interrupted by a restart');
+        const record = db.get(row.id);
+        if (record) recovered.push(record);
+      }
+      return recovered;
+    } catch (err) {
+      if (!isStorageFault(err)) throw err;
+      this.file.degrade(err);
+      this.recoverOnOpen = true;
+      return [];
+    }
   }
 
   /** Notes that the meeting is still going on (cheap; the meeting module may call it every minute). */
   touch(id: string, at?: Instant): void {
-    this.stmt.touch.run(this.ms(at, 'at'), id);
+    this.write({ kind: 'touch', id, at: this.ms(at, 'at') });
   }
 
   /** Records a call placed or received during a session. */
   addCall(sessionId: string, call: CallInput): CallRecord {
-    const startedAt = this.ms(call.startedAt, 'startedAt');
-    this.row(sessionId);
-    const r = this.db
-      .prepare('INSERT INTO calls (session_id, number, direction, started_at, connected_at, ended_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(
-        sessionId,
-        String(call.number),
-        call.direction ?? 'outgoing',
-        startedAt,
-        optMs(call.connectedAt, 'connectedAt', this.timeZone),
-        optMs(call.endedAt, 'endedAt', this.timeZone),
-        call.outcome ?? null,
-      );
-    this.stmt.touch.run(startedAt, sessionId);
-    return toCallRecord(this.db.prepare('SELECT * FROM calls WHERE id = ?').get(r.lastInsertRowid) as CallRow);
+    const before = this.mustExist(sessionId);
+    const op: WriteOp = {
+      kind: 'call',
+      sessionId,
+      number: String(call.number),
+      direction: call.direction ?? 'outgoing',
+      startedAt: this.ms(call.startedAt, 'startedAt'),
+      connectedAt: optMs(call.connectedAt, 'connectedAt', this.timeZone),
+      endedAt: optMs(call.endedAt, 'endedAt', this.timeZone),
+      outcome: call.outcome ?? null,
+    };
+    const after = this.write(op, before);
+    return after?.dialed.at(-1) ?? this.file.read((db) => db.lastCall(sessionId))!;
   }
 
-  /** Fills in a call's connection, end and outcome as they become known. */
+  /** Fills in a call's connection, end and outcome as they become known (needs a writable file). */
   updateCall(callId: number, patch: CallPatch): CallRecord {
-    const row = this.db.prepare('SELECT * FROM calls WHERE id = ?').get(callId) as CallRow | undefined;
-    if (!row) throw new RoomError('NotFound', `no call ${callId}`);
-    const connectedAt = patch.connectedAt === undefined ? row.connected_at : optMs(patch.connectedAt, 'connectedAt', this.timeZone);
-    const endedAt = patch.endedAt === undefined ? row.ended_at : optMs(patch.endedAt, 'endedAt', this.timeZone);
-    const outcome = patch.outcome === undefined ? row.outcome : patch.outcome;
-    this.db.prepare('UPDATE calls SET connected_at = ?, ended_at = ?, outcome = ? WHERE id = ?').run(connectedAt, endedAt, outcome, callId);
-    this.stmt.touch.run(Math.max(connectedAt ?? 0, endedAt ?? 0), row.session_id);
-    return toCallRecord({ ...row, connected_at: connectedAt, ended_at: endedAt, outcome });
+    const updated = this.file.read((db) =>
+      db.updateCall(callId, {
+        ...(patch.connectedAt !== undefined ? { connectedAt: optMs(patch.connectedAt, 'connectedAt', this.timeZone) } : {}),
+        ...(patch.endedAt !== undefined ? { endedAt: optMs(patch.endedAt, 'endedAt', this.timeZone) } : {}),
+        ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
+      }),
+    );
+    if (!updated) throw new RoomError('NotFound', `no call ${callId}`);
+    return updated;
   }
 
   /** Records a device fault; `sessionId` null for one outside any meeting. */
   addFault(sessionId: string | null, fault: FaultInput): void {
-    const at = this.ms(fault.at, 'at');
-    if (sessionId !== null) this.row(sessionId);
-    this.db
-      .prepare('INSERT INTO faults (session_id, at, device, code, message) VALUES (?, ?, ?, ?, ?)')
-      .run(sessionId, at, fault.device ?? null, String(fault.code), String(fault.message));
-    if (sessionId !== null) this.stmt.touch.run(at, sessionId);
+    const before = sessionId === null ? undefined : this.mustExist(sessionId);
+    this.write({ kind: 'fault', sessionId, at: this.ms(fault.at, 'at'), device: fault.device ?? null, code: String(fault.code), message: String(fault.message) }, before);
   }
 
   /** Queues an audit row (see {@link AuditLog}: batched, never throws, never blocks the command). */
@@ -313,23 +331,21 @@ export class SessionStore {
 
   /** Audit rows, newest first. */
   auditEntries(options: { from?: Instant; to?: Instant; limit?: number } = {}): AuditRecord[] {
-    return this.auditLog.list({
-      from: options.from === undefined ? undefined : toMs(options.from, 'from', this.timeZone, 'from'),
-      to: options.to === undefined ? undefined : toMs(options.to, 'to', this.timeZone, 'to'),
-      limit: options.limit,
-    });
+    const from = options.from === undefined ? Number.MIN_SAFE_INTEGER : toMs(options.from, 'from', this.timeZone, 'from');
+    const to = options.to === undefined ? Number.MAX_SAFE_INTEGER : toMs(options.to, 'to', this.timeZone, 'to');
+    this.auditLog.flush();
+    return this.file.read((db) => db.auditRows(from, to, options.limit ?? 100));
   }
 
-  /** Whether the database answers and the last audit write worked (for /api/v1/health). */
+  /**
+   * `ok` unless the file cannot be used now (or was deleted/replaced in the last `incidentHoldMs`);
+   * `detail` names the file, the error and what is queued.
+   */
   health(): { ok: boolean; detail?: string } {
     if (this.closed) return { ok: false, detail: 'closed' };
-    if (this.auditLog.lastError) return { ok: false, detail: `audit writes failing: ${this.auditLog.lastError}` };
-    try {
-      this.db.prepare('SELECT 1').get();
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, detail: (err as Error).message };
-    }
+    this.file.checkFile();
+    const problems = this.file.problems(this.auditLog);
+    return problems.length === 0 ? { ok: true } : { ok: false, detail: problems.join('; ') };
   }
 
   /** Writes queued audit rows now (tests; shutdown goes through close()). */
@@ -341,26 +357,20 @@ export class SessionStore {
   pruneAudit(now: Instant = this.now()): number {
     const days = this.options.retentionDays ?? 365;
     if (!(days > 0) || !Number.isFinite(days)) return 0;
-    const deleted = this.auditLog.prune(toMs(now, 'now', this.timeZone) - days * DAY_MS);
-    if (deleted > 0) this.options.log.info({ deleted, retentionDays: days }, 'old audit rows pruned');
-    return deleted;
+    this.auditLog.flush();
+    try {
+      const deleted = this.file.read((db) => db.pruneAudit(toMs(now, 'now', this.timeZone) - days * DAY_MS));
+      if (deleted > 0) this.options.log.info({ deleted, retentionDays: days }, 'old audit rows pruned');
+      return deleted;
+    } catch (err) {
+      this.options.log.warn({ err: (err as Error).message }, 'audit pruning skipped');
+      return 0;
+    }
   }
 
   /** One session, or undefined. */
   get(id: string): SessionRecord | undefined {
-    const row = this.stmt.byId.get(id) as SessionRow | undefined;
-    return row && this.record(row);
-  }
-
-  private where(filter: SessionFilter): { sql: string; params: unknown[]; from: number | null; to: number | null } {
-    const from = filter.from === undefined ? null : toMs(filter.from, 'from', this.timeZone, 'from');
-    const to = filter.to === undefined ? null : toMs(filter.to, 'to', this.timeZone, 'to');
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    if (from !== null) clauses.push('started_at >= ?'), params.push(from);
-    if (to !== null) clauses.push('started_at < ?'), params.push(to);
-    if (filter.organisation !== undefined) clauses.push('organisation = ?'), params.push(filter.organisation);
-    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params, from, to };
+    return this.lookup(id);
   }
 
   /** Sessions started in [from, to) (bare dates: see time.ts), newest first, with the total before paging. */
@@ -369,31 +379,55 @@ export class SessionStore {
     const offset = filter.offset ?? 0;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new RoomError('BadArgs', `limit must be 1..${MAX_LIST_LIMIT}`);
     if (!Number.isInteger(offset) || offset < 0) throw new RoomError('BadArgs', 'offset must be a whole number ≥ 0');
-    const w = this.where(filter);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${w.sql}`).get(...w.params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM sessions ${w.sql} ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`)
-      .all(...w.params, limit, offset) as SessionRow[];
-    return { sessions: rows.map((r) => this.record(r)), total };
+    const range = filterRange(filter, this.timeZone);
+    return this.file.read((db) => listSessions(db, this.pendingRecords(), range, { limit, offset }));
   }
 
   /** Meetings held, minutes, km and CO₂ saved in [from, to), by organisation and by month. */
   report(filter: SessionFilter = {}): Report & { bookings: BookingReport } {
-    const w = this.where(filter);
-    const rows = this.db.prepare(`SELECT * FROM sessions ${w.sql} ORDER BY started_at`).all(...w.params) as SessionRow[];
-    // Calls and faults do not count in a report: skip their queries.
-    const report = buildReport(rows.map((r) => toSessionRecord(r, [], [])), { timeZone: this.timeZone, from: w.from, to: w.to });
-    return { ...report, bookings: this.bookings.report(w.from, w.to) };
+    const range = filterRange(filter, this.timeZone);
+    return this.file.read((db) => ({ ...reportSessions(db, this.pendingRecords(), range, this.timeZone), bookings: db.ledger().report(range.from, range.to) }));
   }
 
-  /** Flushes the audit and closes the database. Idempotent. */
+  /**
+   * Bookings held and missed, for the calendar. While the file is unusable, a booking counts as
+   * held if a session in memory was started from it, and a no-show cannot be recorded (it will be
+   * when the calendar looks again after the file is back).
+   */
+  readonly bookings = {
+    isHeld: (id: string): boolean => [...this.memory.values()].some((r) => r.bookingId === id) || this.readOr((db) => db.ledger().isHeld(id), false),
+    isNoShow: (id: string): boolean => this.readOr((db) => db.ledger().isNoShow(id), false),
+    recordNoShow: (booking: LedgerBooking, at: number): boolean => this.readOr((db) => db.ledger().recordNoShow(booking, at), false),
+  };
+
+  private readOr<T>(fn: (db: SessionDb) => T, fallback: T): T {
+    try {
+      return this.file.read(fn);
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** Sessions whose in-memory version is newer than the file's. */
+  private pendingRecords(): ReadonlyMap<string, SessionRecord> {
+    return this.file.queued > 0 ? this.memory : new Map();
+  }
+
+  /** Flushes the audit, tries the queue once more, and closes the database. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    for (const t of this.timers) clearInterval(t);
+    this.file.retry();
     this.auditLog.close();
-    this.db.close();
+    this.file.close();
   }
+}
+
+/** The one-open-session index refusing a second start (two roomds on one file): a Conflict. */
+function constraintAsConflict(err: unknown): unknown {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  return code.startsWith('SQLITE_CONSTRAINT') ? new RoomError('Conflict', `the session log refused the write: ${(err as Error).message}`) : err;
 }
 
 function clean(s: string | null | undefined): string | null {

@@ -1,5 +1,7 @@
+import { assertMatches } from '../core/command.ts';
 import { RoomError } from '../core/errors.ts';
-import type { SiteConfig, TravelEntry, TravelInput } from './types.ts';
+import { AvoidedTravel } from '../core/meeting-requests.ts';
+import type { SiteConfig, TravelInput, TravelRecord } from './types.ts';
 
 /**
  * Kilometres and CO₂ a meeting in the room avoided. Pure.
@@ -22,9 +24,6 @@ export const DEFAULT_CO2_KG_PER_KM = 0.244;
 /** Seats per car when `carpool: true` does not say how many cars. */
 export const DEFAULT_CARPOOL_SEATS = 4;
 
-/** Upper bound on people per entry: a typo (4000 instead of 4) must not invent tonnes of CO₂. */
-const MAX_PEOPLE = 500;
-
 export interface TravelOptions {
   carpoolSeats?: number;
 }
@@ -40,46 +39,39 @@ export function co2ForKm(km: number, co2KgPerKm: number = DEFAULT_CO2_KG_PER_KM)
 }
 
 /**
- * Validates travel entries and computes their kilometres. Throws `RoomError('BadArgs')` naming the
- * offending entry; an unknown site lists the known ones (the REST layer answers 400).
+ * Validates travel entries and computes their kilometres. The shape is checked against the one
+ * schema every surface uses ({@link AvoidedTravel}); what only the session log knows (the sites,
+ * cars at most people) is checked here. Throws `RoomError('BadArgs')` naming the offending entry;
+ * an unknown site lists the known ones (the REST layer answers 400).
  */
 export function computeTravel(
   input: readonly TravelInput[] | undefined | null,
   sites: Readonly<Record<string, SiteConfig>>,
   options: TravelOptions = {},
-): TravelEntry[] {
+): TravelRecord[] {
   if (input === undefined || input === null) return [];
-  if (!Array.isArray(input)) throw new RoomError('BadArgs', 'avoidedTravel must be an array of { site, people, carpool? }');
+  assertMatches(AvoidedTravel, input, 'avoidedTravel');
   const seats = options.carpoolSeats ?? DEFAULT_CARPOOL_SEATS;
-  return input.map((raw, i) => computeEntry(raw, i, sites, seats));
+  return input.map((entry, i) => computeEntry(entry, i, sites, seats));
 }
 
 function computeEntry(
-  raw: TravelInput,
+  { site, people, carpool }: TravelInput,
   i: number,
   sites: Readonly<Record<string, SiteConfig>>,
   seats: number,
-): TravelEntry {
-  const where = `avoidedTravel[${i}]`;
-  if (typeof raw !== 'object' || raw === null) throw new RoomError('BadArgs', `${where} must be an object { site, people, carpool? }`);
-  const { site, people, carpool } = raw;
-  if (typeof site !== 'string' || site === '') throw new RoomError('BadArgs', `${where}.site must be a site id`);
+): TravelRecord {
   const config = Object.hasOwn(sites, site) ? sites[site] : undefined;
   if (!config) throw unknownSite(site, sites);
-  if (!Number.isInteger(people) || people < 1 || people > MAX_PEOPLE) {
-    throw new RoomError('BadArgs', `${where}.people must be a whole number from 1 to ${MAX_PEOPLE}, got ${JSON.stringify(people)}`);
-  }
   let cars = people;
   if (carpool === true) cars = Math.ceil(people / seats);
   else if (typeof carpool === 'number') {
-    if (!Number.isInteger(carpool) || carpool < 1 || carpool > people) {
-      throw new RoomError('BadArgs', `${where}.carpool must be true, false or a number of cars from 1 to people (${people}), got ${carpool}`);
+    if (carpool > people) {
+      throw new RoomError('BadArgs', `avoidedTravel.${i}.carpool must be true, false or a number of cars from 1 to people (${people}), got ${carpool}`);
     }
     cars = carpool;
-  } else if (carpool !== undefined && carpool !== false) {
-    throw new RoomError('BadArgs', `${where}.carpool must be true, false or a number of cars`);
   }
-  const entry: TravelEntry = { site, name: config.name, people, cars, km: round3(config.roundTripKm * cars) };
+  const entry: TravelRecord = { site, name: config.name, people, cars, km: round3(config.roundTripKm * cars) };
   if (carpool !== undefined) entry.carpool = carpool;
   return entry;
 }
@@ -91,6 +83,6 @@ function unknownSite(site: string, sites: Readonly<Record<string, SiteConfig>>):
 }
 
 /** Total kilometres of computed entries. */
-export function totalKm(entries: readonly TravelEntry[]): number {
+export function totalKm(entries: readonly TravelRecord[]): number {
   return round3(entries.reduce((sum, e) => sum + e.km, 0));
 }

@@ -3,6 +3,8 @@
  * milliseconds in the database (so range filters and sorting are plain integer comparisons).
  */
 
+import type { TravelEntry } from '../core/meeting-requests.ts';
+
 /** Something that names an instant: a Date, epoch milliseconds or an ISO 8601 string. */
 export type Instant = Date | number | string;
 
@@ -12,19 +14,11 @@ export type EndReason = 'user' | 'idle' | 'night' | 'shutdown' | 'booking' | 'in
 /** `open` while the meeting runs; `interrupted` when roomd died (or lost power) during it. */
 export type SessionStatus = 'open' | 'closed' | 'interrupted';
 
-/** One group of people who would otherwise have driven to `site` (a key of `sessions.sites`). */
-export interface TravelInput {
-  site: string;
-  people: number;
-  /**
-   * Omitted or false: every person would have driven alone. `true`: they would have shared cars,
-   * `ceil(people / carpoolSeats)` of them. A number: exactly that many cars.
-   */
-  carpool?: boolean | number;
-}
+/** What a client said about travel: one group of people and the site they would have driven to. */
+export type TravelInput = TravelEntry;
 
-/** A {@link TravelInput} with the kilometres it stands for, as stored (history is not recomputed). */
-export interface TravelEntry extends TravelInput {
+/** A travel entry with the kilometres it stands for, as stored (history is not recomputed). */
+export interface TravelRecord extends TravelEntry {
   /** The site's display name at the time it was recorded. */
   name: string;
   /** Cars that would have made the round trip. */
@@ -92,7 +86,7 @@ export interface SessionRecord {
   /** Whole minutes; null unless closed. */
   durationMin: number | null;
   dialed: CallRecord[];
-  avoidedTravel: TravelEntry[];
+  avoidedTravel: TravelRecord[];
   kmAvoided: number;
   co2Kg: number;
   faults: FaultRecord[];

@@ -92,7 +92,7 @@ describe('panel server: open room (no tokens, no PIN)', () => {
 describe('panel server: tokens and a PIN', () => {
   let d: Daemon;
   beforeAll(async () => {
-    d = await daemonWith(`  panelPin: "482915"\n  tokens: [{ name: panel, role: panel, token: ${TOKEN} }]`);
+    d = await daemonWith(`  panelPin: "482915"\n  allowedHosts: [room.example]\n  tokens: [{ name: panel, role: panel, token: ${TOKEN} }]`);
   });
   afterAll(() => d?.stop());
 

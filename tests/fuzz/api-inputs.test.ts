@@ -33,7 +33,7 @@ scenes:
 `;
 
 const ERROR_CODES: readonly ErrorCode[] = [
-  'BadRequest', 'BadArgs', 'Unauthorized', 'Forbidden', 'UnknownDevice', 'UnknownCommand', 'NotFound', 'Unsupported', 'Conflict',
+  'BadRequest', 'BadArgs', 'Unauthorized', 'Forbidden', 'ForeignHost', 'UnknownDevice', 'UnknownCommand', 'NotFound', 'Unsupported', 'Conflict',
   'PayloadTooLarge', 'RateLimited', 'DeviceError', 'DeviceOffline', 'DeviceTimeout', 'Superseded', 'ConfigError', 'Internal',
 ];
 const DEVICE_OUTCOMES = new Set(['DeviceError', 'DeviceOffline', 'DeviceTimeout']);

@@ -25,6 +25,8 @@ export interface MosquittoOptions {
   acl?: string;
   /** PEM files for a TLS listener (the URL becomes mqtts://). */
   tls?: { cafile: string; certfile: string; keyfile: string };
+  /** Extra `log_type` lines, e.g. `debug` to see every packet by client id in `output()`. */
+  logTypes?: string[];
 }
 
 /** A free TCP port on 127.0.0.1 (mosquitto cannot listen on port 0 and report it). */
@@ -60,7 +62,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const dir = mkdtempSync(join(tmpdir(), 'roomd-mosquitto-'));
   const port = await freePort();
   // Run as ourselves: as root, mosquitto would otherwise drop to user 'mosquitto', which cannot read our temp dir.
-  const lines = [`user ${userInfo().username}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', `listener ${port} 127.0.0.1`];
+  const lines = [`user ${userInfo().username}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', ...(options.logTypes ?? []).map((t) => `log_type ${t}`), `listener ${port} 127.0.0.1`];
   if (options.tls) lines.push(`cafile ${options.tls.cafile}`, `certfile ${options.tls.certfile}`, `keyfile ${options.tls.keyfile}`);
   if (options.users) {
     const file = join(dir, 'passwd');

@@ -113,6 +113,9 @@ describe('cisco-xapi calls and errors (tcp)', () => {
     await h.exec('dtmf', { digits: '12#' });
     expect(sim.linesMatching(/DTMFSend CallId: \d+ DTMFString: "12#"/)).toHaveLength(1);
     await h.exec('hangup');
+    // By CallId, as CE/RoomOS document it; never the TC-era DisconnectAll.
+    expect(sim.linesMatching(new RegExp(`^xCommand Call Disconnect CallId: ${id} \\|`))).toHaveLength(1);
+    expect(sim.linesMatching(/DisconnectAll/)).toEqual([]);
     await h.waitForState((s) => s.call?.status === 'idle');
     expect((h.state.calls as Array<Record<string, unknown>>).at(-1)).toMatchObject({ direction: 'incoming', outcome: 'completed' });
   });

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscoveryResponder, type DiscoveryResponder } from '../../drivers/onvif/sim-discovery.ts';
 import { ViscaSerialSimulator } from '../../drivers/visca/simulator.ts';
@@ -42,7 +43,8 @@ describe('discovery for technicians', () => {
   it.skipIf(!requireTool('socat', 'socat'))('finds a VISCA camera on a serial port it is given, and says what it is', async () => {
     const camera = await ViscaSerialSimulator.start({ link: 'pty' });
     try {
-      const path = (camera.transport as { path: string }).path;
+      // socat's link lives in a temp directory; discovery only takes the device's own path under /dev/.
+      const path = realpathSync((camera.transport as { path: string }).path);
       const res = await daemon.api('POST', '/api/v1/discover', { drivers: ['visca'], serialPorts: [path, '/dev/ttyNOPE0'], timeoutMs: 500 });
       expect(res.status).toBe(200);
       expect(res.body.devices).toEqual([

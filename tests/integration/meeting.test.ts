@@ -58,9 +58,11 @@ SESSIONS
   });
 
   it('starts devices in parallel: the start takes as long as the slowest device, not the sum', async () => {
-    screen.faults.delayMs = 150; // two steps on the screen: ~300 ms in a row
-    projector.faults.delayMs = 300;
-    mics.faults.delayMs = 250;
+    // Delays long enough that the two outcomes are far apart: in parallel the start takes about the
+    // slowest device (~800 ms), one after the other it takes the sum (~2 200 ms).
+    screen.faults.delayMs = 400; // two steps on the screen: ~800 ms in a row
+    projector.faults.delayMs = 800;
+    mics.faults.delayMs = 600;
     const t0 = performance.now();
     const res = await daemon.api('POST', '/api/v1/meeting/start', { organisation: 'PNR' });
     const wall = performance.now() - t0;
@@ -70,9 +72,10 @@ SESSIONS
     for (const s of steps) perDevice.set(s.device, (perDevice.get(s.device) ?? 0) + s.ms);
     const slowest = Math.max(...perDevice.values());
     const sum = [...perDevice.values()].reduce((a, b) => a + b, 0);
-    expect(sum).toBeGreaterThan(800);
-    expect(wall).toBeLessThan(slowest * 1.3 + 60);
-    expect(wall).toBeLessThan(sum * 0.6);
+    expect(sum).toBeGreaterThan(2000);
+    // Relative to the devices' own times (a busy machine stretches both): nearer "the slowest" than "the sum".
+    expect(wall).toBeGreaterThanOrEqual(slowest);
+    expect(wall).toBeLessThan((slowest + sum) / 2);
     expect(screen.state.power && projector.state.power).toBe(true);
     expect(screen.state.input).toBe(0x23); // hdmi2, after the screen reported power on
     expect(mics.state.muted).toBe(false);

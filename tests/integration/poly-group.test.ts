@@ -43,10 +43,10 @@ describe('poly-group over tcp', () => {
     expect(h.state).toMatchObject({ micMuted: false, call: { status: 'idle' } });
   });
 
-  it('dials: `dial auto` on the wire, call state notifications → connected; hangup → idle', async () => {
+  it('dials: `dial manual` on the wire, call state notifications → connected; hangup → idle', async () => {
     const { sim, h } = await setup({}, { ...FAST, callRate: 768 });
     await h.exec('dial', { number: '10.0.0.5' });
-    expect(sim.linesMatching(/^dial /)).toEqual(['dial auto 768 "10.0.0.5"']);
+    expect(sim.linesMatching(/^dial /)).toEqual(['dial manual 768 "10.0.0.5"']);
     await h.waitForState((s) => s.call?.status === 'connected');
     expect(h.state.call).toMatchObject({ status: 'connected', remote: '10.0.0.5' });
     await h.exec('hangup');

@@ -166,13 +166,15 @@ describe('samsung-mdc driver ↔ simulator over TCP', () => {
   });
 
   it('a TLS-only display is a clear error, not a hang', async () => {
-    const { h } = await setup({ tlsRequired: true });
+    // A driver that missed the greeting would wait for the handshake's reply until this timeout.
+    const replyTimeoutMs = 5000;
+    const { h } = await setup({ tlsRequired: true }, { replyTimeoutMs });
     const started = Date.now();
     await expect(h.connect()).rejects.toMatchObject({
       code: 'DeviceError',
       message: expect.stringMatching(/MDCSTART<<TLS>>.*Secured Protocol.*not support/),
     });
-    expect(Date.now() - started).toBeLessThan(400);
+    expect(Date.now() - started).toBeLessThan(replyTimeoutMs);
   });
 
   it('warm-up: non-power commands are refused until the display is ready', async () => {

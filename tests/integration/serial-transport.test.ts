@@ -30,9 +30,10 @@ describe.skipIf(!requireTool('socat', 'socat'))('SerialTransport over a socat pt
     }
   });
 
-  it('reports the link lost within a second when the device disappears (cable pulled)', async () => {
+  it('reports the link lost within a few path checks when the device disappears (cable pulled)', async () => {
     pty = await createPtyPair();
-    const t = await new SerialTransport({ type: 'serial', path: pty.devicePath, baudRate: 9600 }).open();
+    const watchMs = 250; // the default: the device path is checked this often
+    const t = await new SerialTransport({ type: 'serial', path: pty.devicePath, baudRate: 9600 }, watchMs).open();
     const closed = new Promise<Error | undefined>((r) => t.onClose(r));
     const t0 = performance.now();
     await pty.close();
@@ -41,7 +42,8 @@ describe.skipIf(!requireTool('socat', 'socat'))('SerialTransport over a socat pt
     // serialport says it its own way (EIO, "Disconnected", or our path watchdog): any error, not our own close
     expect(error).toBeInstanceOf(Error);
     expect(error!.message.length).toBeGreaterThan(0);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // A few path checks, with room for a busy machine; a link that is never reported lost hangs above.
+    expect(performance.now() - t0).toBeLessThan(watchMs * 8);
     expect(t.isOpen).toBe(false);
   });
 

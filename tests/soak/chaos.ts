@@ -1,4 +1,4 @@
-import type { SimRoom, DeviceId } from '../../bench/lib/sim-room.ts';
+import type { SimRoom, DeviceId } from '../helpers/sim-room.ts';
 
 /** A small seeded PRNG (mulberry32): the same seed replays the same schedule of faults and traffic. */
 export function seededRandom(seed: number): () => number {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hasTool } from '../helpers/tools.ts';
 import { runSoak } from './soak.ts';
 
 // CI runs the full 2 minutes; SOAK_SECONDS shortens it locally, SOAK_SEED replays a failing run.
@@ -11,5 +12,8 @@ describe('soak: faults on every simulator while meetings, joystick, REST and MQT
     expect(report.unhandledRejections).toEqual([]);
     expect(report.sessions.total).toBe(report.sessions.started);
     expect(report.failures, `seed ${report.seed}`).toEqual([]);
+    // MQTT is part of the soak wherever Mosquitto exists (and under CI=true it must: requireTool).
+    expect(report.mqtt).toBe(hasTool('mosquitto'));
+    if (report.mqtt) expect((report.traffic.mqttResults as Record<string, number>).ok).toBeGreaterThan(0);
   });
 });

@@ -10,11 +10,11 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startSimRoom, type SimRoom } from '../../bench/lib/sim-room.ts';
-import { allOnline, startBenchDaemon, until } from '../../bench/lib/rig.ts';
+import { startSimRoom, type SimRoom } from '../helpers/sim-room.ts';
+import { allOnline, startBenchDaemon, until } from '../helpers/rig.ts';
 import type { TestDaemon } from '../helpers/daemon.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { hasTool } from '../helpers/tools.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { Chaos, Dice, resourceCounts, seededRandom } from './chaos.ts';
 import { Traffic } from './traffic.ts';
 
@@ -78,7 +78,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let daemon: TestDaemon | undefined;
   let traffic: Traffic | undefined;
   try {
-    if (hasTool('mosquitto')) broker = await startMosquitto();
+    // Under CI=true a missing Mosquitto fails the soak; elsewhere it runs without MQTT, saying so.
+    if (requireTool('mosquitto', 'mosquitto')) broker = await startMosquitto();
     sims = await startSimRoom({ link: 'tcp' });
     daemon = await startBenchDaemon(`
 room: { id: soak, name: Soak }
@@ -129,6 +130,7 @@ meeting: { idleMinutes: 0 }
     // --- after the storm: recovery and convergence ---
     await allOnline(daemon, undefined, 30_000).catch((err: Error) => failures.push(`not every device came back online: ${err.message}; ${JSON.stringify(daemon!.room.devices().map((d) => [d.id, d.online, d.lastError?.message]))}`));
     await checkConvergence(daemon, sims, dice, failures);
+    if (broker) checkMqtt(traffic, failures);
 
     // --- sessions: every meeting started has its row ---
     const list = await daemon.api('GET', '/api/v1/sessions?limit=10000');
@@ -226,3 +228,23 @@ async function main(): Promise<number> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.exitCode = await main();
 }
+
+/**
+ * Device outcomes a command may legitimately meet while simulators inject faults; anything else
+ * (BadArgs, BadRequest, Internal, a missing code) means the MQTT path itself went wrong.
+ */
+const MQTT_FAULT_OUTCOMES = new Set(['DeviceOffline', 'DeviceTimeout', 'DeviceError', 'Superseded']);
+
+/** Every MQTT command was answered on `B/result` exactly once, with `ok` or a device outcome. */
+function checkMqtt(traffic: Traffic, failures: string[]): void {
+  const { mqttPublished, mqttResults, mqttStrayResults } = traffic.counts;
+  const answered = Object.values(mqttResults).reduce((a, b) => a + b, 0);
+  if (mqttPublished === 0) failures.push('no MQTT command was published');
+  if (traffic.mqttUnanswered.length) failures.push(`${traffic.mqttUnanswered.length} MQTT command(s) never answered on B/result, e.g. ${traffic.mqttUnanswered.slice(0, 5).join(', ')}`);
+  if (answered + traffic.mqttUnanswered.length !== mqttPublished) failures.push(`MQTT: ${mqttPublished} published, ${answered} answered, ${traffic.mqttUnanswered.length} unanswered`);
+  if (mqttStrayResults) failures.push(`${mqttStrayResults} MQTT result(s) for an id never sent, or sent twice`);
+  if (!mqttResults.ok) failures.push(`no MQTT command succeeded: ${JSON.stringify(mqttResults)}`);
+  const wrong = Object.keys(mqttResults).filter((k) => k !== 'ok' && !MQTT_FAULT_OUTCOMES.has(k));
+  if (wrong.length) failures.push(`MQTT results with outcomes no fault explains: ${wrong.map((k) => `${k} ×${mqttResults[k]}`).join(', ')}`);
+}
+

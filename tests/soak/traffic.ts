@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { benchClient, type BenchClient } from '../../bench/lib/rig.ts';
+import { benchClient, type BenchClient } from '../helpers/rig.ts';
 import type { Dice } from './chaos.ts';
 
 /** What the traffic did, by outcome: status codes, WebSocket results, errors thrown at the client. */
@@ -11,6 +11,10 @@ export interface TrafficCounts {
   joystickUpdates: number;
   wsReconnects: number;
   mqttPublished: number;
+  /** `B/result` answers to our MQTT commands, by outcome (`ok` or the error code). */
+  mqttResults: Record<string, number>;
+  /** Results for an id we never sent, or a second result for one id. */
+  mqttStrayResults: number;
   clientErrors: number;
   sessionIds: Set<string>;
   /** The first error body seen for each `METHOD path status` label (what the failures looked like). */
@@ -32,6 +36,8 @@ export class Traffic {
     joystickUpdates: 0,
     wsReconnects: 0,
     mqttPublished: 0,
+    mqttResults: {},
+    mqttStrayResults: 0,
     clientErrors: 0,
     sessionIds: new Set(),
     firstErrors: {},
@@ -42,6 +48,9 @@ export class Traffic {
   private readonly meetingClient: BenchClient;
   private ws: WebSocket | undefined;
   private mqttClient: mqtt.MqttClient | undefined;
+  /** MQTT command ids published and not answered yet. */
+  private readonly mqttPending = new Set<string>();
+  private mqttSeq = 0;
 
   constructor(
     private readonly url: string,
@@ -55,7 +64,12 @@ export class Traffic {
 
   async start(): Promise<void> {
     this.running = true;
-    if (this.mqttUrl) this.mqttClient = await mqtt.connectAsync(this.mqttUrl, { reconnectPeriod: 500 });
+    if (this.mqttUrl) {
+      this.mqttClient = await mqtt.connectAsync(this.mqttUrl, { reconnectPeriod: 500 });
+      // Subscribed before the first command, so every answer is seen.
+      this.mqttClient.on('message', (topic, payload) => this.onMqttResult(payload));
+      await this.mqttClient.subscribeAsync(`roomd/${this.roomId}/result`, { qos: 1 });
+    }
     this.loops.push(this.meetings(), this.joystick(), this.rest(), this.rest(), ...(this.mqttClient ? [this.mqtt()] : []));
   }
 
@@ -64,6 +78,9 @@ export class Traffic {
     this.running = false;
     await Promise.all(this.loops);
     this.ws?.close();
+    // Every command gets its answer once its device answered or timed out (5 s at most here).
+    const deadline = Date.now() + 20_000;
+    while (this.mqttPending.size > 0 && Date.now() < deadline) await sleep(100);
     await this.mqttClient?.endAsync().catch(() => {});
   }
 
@@ -162,6 +179,27 @@ export class Traffic {
     }
   }
 
+  /** MQTT command ids that never got a `B/result` (after stop()). */
+  get mqttUnanswered(): string[] {
+    return [...this.mqttPending];
+  }
+
+  private onMqttResult(payload: Buffer): void {
+    let result: { id?: unknown; ok?: unknown; error?: { code?: unknown } };
+    try {
+      result = JSON.parse(payload.toString('utf8')) as typeof result;
+    } catch {
+      this.counts.mqttStrayResults++;
+      return;
+    }
+    if (typeof result.id !== 'string' || !this.mqttPending.delete(result.id)) {
+      this.counts.mqttStrayResults++;
+      return;
+    }
+    const outcome = result.ok === true ? 'ok' : String(result.error?.code ?? 'no error code');
+    this.counts.mqttResults[outcome] = (this.counts.mqttResults[outcome] ?? 0) + 1;
+  }
+
   private async mqtt(): Promise<void> {
     const base = `roomd/${this.roomId}`;
     while (this.running) {
@@ -172,7 +210,9 @@ export class Traffic {
           : r < 0.8
             ? [`${base}/display/set`, { command: 'setVolume', args: { level: this.dice.int(0, 100) } }]
             : [`${base}/camera/set`, { command: 'recallPreset', args: { preset: this.dice.int(1, 3) } }];
-      this.mqttClient!.publish(topic, JSON.stringify(payload));
+      const id = `soak-${++this.mqttSeq}`;
+      this.mqttPending.add(id);
+      this.mqttClient!.publish(topic, JSON.stringify({ ...payload, id }), { qos: 1 });
       this.counts.mqttPublished++;
       await sleep(this.dice.between(50, 300));
     }

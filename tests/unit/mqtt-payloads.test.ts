@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { RoomError } from '../../src/core/errors.ts';
+import { allows, commandPermission, type Role } from '../../src/core/roles.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { Coalescer } from '../../src/api/mqtt/coalescer.ts';
 import { CommandHandler, type MqttResult } from '../../src/api/mqtt/commands.ts';
@@ -196,7 +197,9 @@ describe('MQTT command handler', () => {
     const executed: unknown[] = [];
     const ctx = {
       room: {
-        execute: async (cmd: { device: string; command: string }) => {
+        execute: async (cmd: { device: string; command: string; source: { role?: Role } }) => {
+          // The role is the command bus's to check (src/core/roles.ts), as the real Room does.
+          if (cmd.source.role && !allows(cmd.source.role, commandPermission(cmd.command))) throw new RoomError('Forbidden', `the ${cmd.source.role} role may not send ${cmd.command}`);
           executed.push(cmd);
           if (cmd.device !== 'display') throw new RoomError('UnknownDevice', `unknown device '${cmd.device}'`);
           return { ok: true, state: { volume: 1 } };
@@ -245,8 +248,8 @@ describe('MQTT command handler', () => {
     panel.handler.handle({ kind: 'device', device: 'display' }, Buffer.from('{"command":"powerOn","id":"p"}'), {});
     await settle();
     expect(panel.results).toEqual([
-      { id: 'p', ok: false, device: 'display', command: 'powerOn', error: { code: 'Forbidden', message: expect.stringContaining('panel role') } },
       { ok: true, device: 'display', command: 'setVolume', state: { volume: 1 } },
+      { id: 'p', ok: false, device: 'display', command: 'powerOn', error: { code: 'Forbidden', message: expect.stringContaining('panel role') } },
     ]);
     expect(panel.executed).toHaveLength(1);
     const ro = harness('readonly');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatFields, readSystemdEnv, SdNotifier, type NotifySend } from '../../src/ops/sd-notify.ts';
 import { statusLine } from '../../src/ops/service-notify.ts';
 import type { DeviceRecord } from '../../src/core/state-store.ts';
@@ -112,48 +112,75 @@ describe('SdNotifier', () => {
   });
 });
 
+/**
+ * The watchdog runs on fake timers: every tick and ping is counted exactly, and a busy machine
+ * cannot make a tick late. `performance.now()` follows the fake `Date`, so a blocked event loop is
+ * the clock jumping ahead while no timer runs (`blockEventLoop`).
+ */
 describe('watchdog', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.spyOn(performance, 'now').mockImplementation(() => Date.now());
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+  const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+  const blockEventLoop = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
   it('pings at once and then every interval while healthy, and stops pinging while unhealthy', async () => {
     const { sent, send } = recorder();
     const notifier = new SdNotifier({ socket: '/n', watchdogMs: 40 }, undefined, send);
     expect(notifier.watchdogIntervalMs).toBe(20);
     let healthy = true;
     const watchdog = notifier.startWatchdog({ isHealthy: () => healthy, maxLagMs: 1000 });
-    await sleep(110);
-    const whileHealthy = sent.length;
-    expect(whileHealthy).toBeGreaterThanOrEqual(3);
+    await advance(0);
+    expect(sent).toHaveLength(1); // at once: systemd counts from the start
+    await advance(100);
+    expect(sent).toHaveLength(6); // ticks at 20, 40, 60, 80, 100
     expect(sent.every((m) => m.fields[0] === 'WATCHDOG=1')).toBe(true);
     healthy = false;
-    await sleep(25); // let a ping already in flight land
-    const before = sent.length;
-    await sleep(100);
-    expect(sent.length).toBe(before);
-    expect(watchdog.skipped).toBeGreaterThanOrEqual(3);
+    await advance(100);
+    expect(sent).toHaveLength(6);
+    expect(watchdog.skipped).toBe(5);
     healthy = true;
-    await sleep(60);
-    expect(sent.length).toBeGreaterThan(before);
+    await advance(20);
+    expect(sent).toHaveLength(7);
     watchdog.stop();
-    const after = sent.length;
-    await sleep(60);
-    expect(sent.length).toBe(after);
+    await advance(100);
+    expect(sent).toHaveLength(7);
+    expect(watchdog.pings).toBe(7);
   });
 
   it('skips the ping of a tick that came too late because the event loop was blocked', async () => {
     const { sent, send } = recorder();
     const notifier = new SdNotifier({ socket: '/n' }, undefined, send);
     const watchdog = notifier.startWatchdog({ intervalMs: 20, maxLagMs: 100, isHealthy: () => true });
-    await sleep(50);
-    const skippedBefore = watchdog.skipped;
-    const busyUntil = performance.now() + 300;
-    while (performance.now() < busyUntil) {
-      // a synchronous hog: no timer can run
-    }
-    await sleep(5);
-    expect(watchdog.lastLagMs).toBeGreaterThan(100);
-    expect(watchdog.skipped).toBe(skippedBefore + 1);
-    await sleep(50); // on time again: pings resume
-    expect(watchdog.lastLagMs).toBeLessThan(100);
-    expect(sent.length).toBe(watchdog.pings);
+    await advance(50); // pings at 0, 20, 40; the next tick is due at 60
+    expect(watchdog.pings).toBe(3);
+    blockEventLoop(300);
+    await advance(10); // the tick due at 60 runs 300 ms late
+    expect(watchdog.lastLagMs).toBe(300);
+    expect(watchdog.skipped).toBe(1);
+    expect(watchdog.pings).toBe(3);
+    await advance(20); // on time again: pings resume
+    expect(watchdog.lastLagMs).toBe(0);
+    expect(watchdog.pings).toBe(4);
+    expect(sent).toHaveLength(4);
+    watchdog.stop();
+  });
+
+  it('a tick late by no more than maxLagMs still pings', async () => {
+    const { send } = recorder();
+    const notifier = new SdNotifier({ socket: '/n' }, undefined, send);
+    const watchdog = notifier.startWatchdog({ intervalMs: 20, maxLagMs: 100, isHealthy: () => true });
+    await advance(10);
+    blockEventLoop(100);
+    await advance(10);
+    expect(watchdog.lastLagMs).toBe(100);
+    expect(watchdog.skipped).toBe(0);
+    expect(watchdog.pings).toBe(2);
     watchdog.stop();
   });
 
@@ -161,18 +188,19 @@ describe('watchdog', () => {
     const { sent, send } = recorder(80);
     const notifier = new SdNotifier({ socket: '/n' }, undefined, send);
     const watchdog = notifier.startWatchdog({ intervalMs: 5, maxLagMs: 1000, isHealthy: () => true });
-    await sleep(200);
+    await advance(200); // 41 ticks; each ping takes 80 ms to hand over: pings start at 0, 80 and 160
     watchdog.stop();
+    await advance(100);
     await notifier.flush();
-    expect(sent.length).toBeLessThanOrEqual(3);
-    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent).toHaveLength(3);
+    expect(watchdog.pings).toBe(3);
   });
 
   it('sends extra fields with each ping', async () => {
     const { sent, send } = recorder();
     const notifier = new SdNotifier({ socket: '/n' }, undefined, send);
     const watchdog = notifier.startWatchdog({ intervalMs: 1000, isHealthy: () => true, extra: () => ({ STATUS: 'ok' }) });
-    await sleep(10);
+    await advance(10);
     watchdog.stop();
     expect(sent[0]!.fields).toEqual(['WATCHDOG=1', 'STATUS=ok']);
   });

@@ -62,6 +62,8 @@ describe('parsePolyLine', () => {
     ['-> mute registered', { kind: 'registered', topic: 'mute' }],
     ['info: event/notification already active:sleep', { kind: 'registered', topic: 'sleep' }],
     ['registered for callstatus notifications', { kind: 'registered', topic: 'callstatus' }],
+    ['notify callstatus success', { kind: 'registered', topic: 'callstatus' }],
+    ['event/notification already active:callstatus', { kind: 'registered', topic: 'callstatus' }],
     ['cs: call[34] chan[0] dialstr[192.168.1.103] state[ALLOCATED]', { kind: 'cs', id: '34', state: 'ALLOCATED', dialstr: '192.168.1.103', inactive: false }],
     ['cs: call[34] chan[0] dialstr[192.168.1.103] state[RINGING]', { kind: 'cs', id: '34', state: 'RINGING' }],
     ['cs: call[34] speed[384] dialstr[192.168.1.101] state[connected]', { kind: 'cs', id: '34', speed: 384, state: 'connected' }],
@@ -130,16 +132,20 @@ describe('call state mapping', () => {
 
 describe('commands', () => {
   it.each([
-    ['10.0.0.5', 0, 'dial auto "10.0.0.5"'],
-    ['10.0.0.5', 768, 'dial auto 768 "10.0.0.5"'],
-    ['John Polycom', 384, 'dial auto 384 "John Polycom"'],
-  ])('dial %s @%d', (n, speed, line) => {
-    expect(dialCommand(n, speed)).toBe(line);
+    ['5551212', 64, 'h320', 'dial manual 64 "5551212" h320'],
+    ['10.0.0.5', 768, undefined, 'dial manual 768 "10.0.0.5"'],
+    ['John Polycom', 384, 'sip', 'dial manual 384 "John Polycom" sip'],
+  ] as const)('dial %s @%d %s (the references\' `dial manual "speed" "dialstr" [type]`)', (n, speed, type, line) => {
+    expect(dialCommand(n, speed, type)).toBe(line);
+  });
+
+  it('never dials without a speed (neither documented form takes a number alone)', () => {
+    expect(() => dialCommand('10.0.0.5', 0)).toThrow(/speed/);
   });
 
   it('refuses unquotable numbers and DTMF letters', () => {
-    expect(() => dialCommand('a"b')).toThrow(/double quote/);
-    expect(() => dialCommand('a\rb')).toThrow(/0x0d/);
+    expect(() => dialCommand('a"b', 384)).toThrow(/double quote/);
+    expect(() => dialCommand('a\rb', 384)).toThrow(/0x0d/);
     expect(dtmfCommands('12*#')).toEqual(['gendial 1', 'gendial 2', 'gendial *', 'gendial #']);
     expect(() => dtmfCommands('1A')).toThrow(/'A' cannot be sent/);
   });
@@ -148,10 +154,12 @@ describe('commands', () => {
     ['callstate register', 'callstate registered', true, 'ack'],
     ['callstate register', 'info: event/notification already active:callstate', true, 'ack'],
     ['callstate register', 'mute registered', true, undefined],
-    ['notify callstatus', 'registered for callstatus notifications', true, 'ack'],
-    ['dial auto 384 "x"', 'dialing auto', true, 'ack'],
-    ['dial auto 384 "x"', 'info: IP line (SIP) not enabled.', true, 'fail'],
-    ['dial auto 384 "x"', 'cs: call[3] chan[0] dialstr[x] state[ALLOCATED]', true, undefined],
+    ['notify callstatus', 'notify callstatus success', true, 'ack'],
+    ['notify callstatus', 'info: event/notification already active:callstatus', true, 'ack'],
+    ['notify callstatus', 'event/notification already active:callstatus', true, 'ack'],
+    ['dial manual 384 "x"', 'dialing manual', true, 'ack'],
+    ['dial manual 384 "x"', 'info: IP line (SIP) not enabled.', true, 'fail'],
+    ['dial manual 384 "x"', 'cs: call[3] chan[0] dialstr[x] state[ALLOCATED]', true, undefined],
     ['hangup all', 'hanging up all', true, 'ack'],
     ['answer video', 'answer incoming video call passed', true, 'ack'],
     ['answer video', 'answer incoming video call failed', true, 'fail'],

@@ -3,9 +3,9 @@ import type { Role } from '../../config/schema.ts';
 import { assertMatches, makeCommand, type CommandSource } from '../../core/command.ts';
 import { RoomError, toRoomError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { allows, commandPermission } from '../auth.ts';
+import { allows } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { EndBody, StartBody } from '../rest/meeting-routes.ts';
+import { EndRequest, StartRequest } from '../../core/meeting-requests.ts';
 import {
   meetingWord,
   microphonesWord,
@@ -117,9 +117,7 @@ export class CommandHandler {
   }
 
   private async runCommand(device: string, request: CommandRequest, id: RequestId | undefined): Promise<MqttResult> {
-    if (!allows(this.role, commandPermission(request.command))) {
-      throw new RoomError('Forbidden', `the ${this.role} role may not send ${request.command} (set mqtt.role)`);
-    }
+    // The role (mqtt.role) is checked by the command bus, which audits a refusal like any other outcome.
     const { state } = await this.ctx.room.execute(makeCommand(device, request.command, request.args, this.source));
     return { ...(id !== undefined ? { id } : {}), ok: true, device, command: request.command, state };
   }
@@ -136,12 +134,12 @@ export class CommandHandler {
     if (!allows(this.role, 'meeting')) throw new RoomError('Forbidden', `the ${this.role} role may not start or end meetings`);
     const base = { ...(id !== undefined ? { id } : {}), ok: true, command: `meeting.${request.action}` };
     if (request.action === 'start') {
-      assertMatches(StartBody, request.body, 'body');
-      const { session, steps } = await this.ctx.meeting.start(request.body as never, this.source);
+      assertMatches(StartRequest, request.body, 'body');
+      const { session, steps } = await this.ctx.meeting.start(request.body as StartRequest, this.source);
       return { ...base, session, steps };
     }
-    assertMatches(EndBody, request.body, 'body');
-    const { session, steps } = await this.ctx.meeting.end(request.body as never, this.source);
+    assertMatches(EndRequest, request.body, 'body');
+    const { session, steps } = await this.ctx.meeting.end(request.body as EndRequest, this.source);
     return { ...base, ...(session ? { session } : {}), steps };
   }
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../../core/logger.ts';
 import { describeUrl, type BrokerSettings } from './connect-options.ts';
@@ -16,6 +17,8 @@ const PROTOCOL_REJECTED = new Set([1, 132]);
 export interface ConnectionEvents {
   /** Called on every successful (re)connect; subscribe and republish here. */
   up(version: 4 | 5): void;
+  /** Called when a connection that was up is lost (the reconnect is already scheduled). */
+  down?(): void;
   message(topic: string, payload: Buffer, packet: IPublishPacket): void;
 }
 
@@ -36,7 +39,8 @@ export class MqttConnection {
 
   constructor(
     private readonly settings: BrokerSettings,
-    private readonly will: { topic: string; payload: string },
+    /** The retained last will; none for a connection whose loss another one reports. */
+    private readonly will: { topic: string; payload: string } | undefined,
     private readonly events: ConnectionEvents,
     private readonly log: Logger,
     private readonly backoff: ReconnectBackoff = DEFAULT_BACKOFF,
@@ -69,10 +73,15 @@ export class MqttConnection {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
-      will: { topic: this.will.topic, payload: Buffer.from(this.will.payload), retain: true, qos: 1 },
+      ...(this.will ? { will: { topic: this.will.topic, payload: Buffer.from(this.will.payload), retain: true, qos: 1 } } : {}),
     });
     this.client = client;
+    let up = false;
     client.on('connect', () => {
+      // Our own small writes (a result, then a state) go out at once rather than waiting for the
+      // broker's ACK of the previous one (Nagle); mqtt.js leaves the Node default (delay on).
+      (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
+      up = true;
       this.attempt = 0;
       this.everConnected = true;
       this.lastError = undefined;
@@ -103,6 +112,10 @@ export class MqttConnection {
     client.on('close', () => {
       if (client !== this.client) return;
       if (!this.stopped) this.scheduleReconnect();
+      if (up) {
+        up = false;
+        if (!this.stopped) this.events.down?.();
+      }
     });
   }
 
@@ -130,9 +143,9 @@ export class MqttConnection {
     this.retryTimer.unref?.();
   }
 
-  subscribe(topics: string[]): void {
+  subscribe(topics: string[], qos: 0 | 1 = 1): void {
     if (!this.client || !this.connected) return;
-    this.client.subscribe(topics, { qos: 1 }, (err) => {
+    this.client.subscribe(topics, { qos }, (err) => {
       if (err) this.log.error({ err: err.message, topics }, 'MQTT subscribe failed');
     });
   }
@@ -155,10 +168,11 @@ export class MqttConnection {
     this.retryTimer = undefined;
     const client = this.client;
     if (!client) return;
-    if (client.connected) {
+    const will = this.will;
+    if (client.connected && will) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1000);
-        client.publish(this.will.topic, this.will.payload, { retain: true, qos: 1 }, () => {
+        client.publish(will.topic, will.payload, { retain: true, qos: 1 }, () => {
           clearTimeout(timer);
           resolve();
         });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.ts';
-import { authorize } from '../rest/auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { fillTemplate, loadAssets, PUBLIC_DIR } from './assets.ts';
 import { TechGate } from './tech-gate.ts';
 import { notFound, techRoutes } from './tech-routes.ts';
@@ -55,7 +55,8 @@ export function panelConfig(ctx: ApiContext) {
  */
 export function panelRoutes(ctx: ApiContext, options: PanelOptions = {}) {
   const assets = loadAssets(options.publicDir ?? PUBLIC_DIR);
-  const gate = new TechGate({ ...(ctx.config.http.panelPin ? { pin: ctx.config.http.panelPin } : {}) });
+  // The PIN is read from the current config at each use: a reload applies a rotated PIN.
+  const gate = new TechGate({ pin: () => ctx.config.http.panelPin });
   const index = fillTemplate(assets.get('index.html')!.body.toString('utf8'), { lang: ctx.config.room.locale, room: ctx.config.room.name });
 
   return async (app: FastifyInstance) => {

@@ -4,7 +4,8 @@ import { makeCommand } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { DeviceRecord } from '../../core/state-store.ts';
 import type { ApiContext } from '../context.ts';
-import { sendError } from '../rest/errors.ts';
+import { ANONYMOUS } from '../common/http-auth.ts';
+import { sendError } from '../common/http-errors.ts';
 import { fillTemplate, type Asset } from './assets.ts';
 import { sameOrigin, TechGate } from './tech-gate.ts';
 
@@ -22,7 +23,8 @@ function techDevice(d: DeviceRecord) {
  * command bus, with the technician role, audited as surface `panel` / identity `tech-pin`.
  */
 export function techRoutes(ctx: ApiContext, gate: TechGate, assets: Map<string, Asset>) {
-  const source = { surface: 'panel' as const, identity: gate.pinRequired ? 'tech-pin' : 'tech-local', role: 'technician' as const };
+  // Read at each command: a reload may add or remove the PIN.
+  const source = () => ({ surface: 'panel' as const, identity: gate.pinRequired ? 'tech-pin' : 'tech-local', role: 'technician' as const });
   const guard = (request: FastifyRequest) => {
     if (!sameOrigin(request)) throw new RoomError('Forbidden', 'cross-origin request refused');
     gate.assert(request);
@@ -66,8 +68,13 @@ export function techRoutes(ctx: ApiContext, gate: TechGate, assets: Map<string, 
     });
 
     app.post<{ Params: { id: string; command: string } }>('/api/v1/panel/tech/devices/:id/commands/:command', { schema: { hide: true } as never }, async (request) => {
-      guard(request);
-      return ctx.room.execute(makeCommand(request.params.id, request.params.command, request.body ?? {}, source));
+      const command = makeCommand(request.params.id, request.params.command, request.body ?? {}, { surface: 'panel', identity: ANONYMOUS });
+      try {
+        guard(request);
+      } catch (err) {
+        throw ctx.room.refuse(command, err); // audited: someone without a technician session tried
+      }
+      return ctx.room.execute({ ...command, source: source() });
     });
 
     app.get('/api/v1/panel/tech/events', {

@@ -6,14 +6,15 @@ import { DriverRegistry } from '../../core/driver-registry.ts';
 import type { DiscoveredDevice } from '../../core/driver-api.ts';
 import { ConfigError, formatProblem } from '../../config/problems.ts';
 import { RoomError } from '../../core/errors.ts';
+import { realpathSync, statSync } from 'node:fs';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 
 /** Technician operations. `POST /api/v1/config/reload` validates first: a bad file changes nothing. */
 const DiscoverBody = Type.Object(
   {
     drivers: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9-]+$' }), { maxItems: 20 })),
-    serialPorts: Type.Optional(Type.Array(Type.String({ pattern: '^/dev/[A-Za-z0-9._/-]+$|^/tmp/[A-Za-z0-9._/-]+$' }), { maxItems: 16 })),
+    serialPorts: Type.Optional(Type.Array(Type.String({ pattern: '^/dev/[A-Za-z0-9._/-]+$', maxLength: 200 }), { maxItems: 16 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 10_000 })),
     // Only the WS-Discovery multicast group, or loopback (tests): discovery never sends anywhere else.
     wsDiscoveryAddress: Type.Optional(Type.Union([Type.Literal('239.255.255.250'), Type.String({ pattern: '^127\\.\\d+\\.\\d+\\.\\d+$' })])),
@@ -31,6 +32,7 @@ export function adminRoutes(ctx: ApiContext, registry = new DriverRegistry()) {
       authorize(ctx, request, 'admin');
       const body = (request.body ?? {}) as { drivers?: string[]; serialPorts?: string[]; timeoutMs?: number; wsDiscoveryAddress?: string; wsDiscoveryPort?: number };
       assertMatches(DiscoverBody, body, 'body');
+      (body.serialPorts ?? []).forEach((path, i) => assertSerialDevice(path, `body.serialPorts.${i}`));
       const names = body.drivers ?? registry.names();
       const params = {
         timeoutMs: body.timeoutMs ?? 3000,
@@ -68,4 +70,27 @@ export function adminRoutes(ctx: ApiContext, registry = new DriverRegistry()) {
       }
     });
   };
+}
+
+/** What a serial port resolves to: a terminal device (ttyUSB0, ttyS0, ttyACM0, pts/3, rfcomm0, cu.*). */
+const SERIAL_DEVICE = /^\/dev\/(tty[A-Za-z0-9]*|pts\/\d+|rfcomm\d+|cu\.[A-Za-z0-9._-]+)$/;
+
+/**
+ * Discovery writes probe bytes to every serial port it is given: each must be a character device
+ * under /dev/, after symlinks (`/dev/serial/by-id/...`) are followed, and never a file reached by
+ * `..`. A path that does not exist passes here; opening it fails and is reported per driver.
+ */
+export function assertSerialDevice(path: string, where: string): void {
+  if (path.split('/').some((part) => part === '..' || part === '.')) {
+    throw new RoomError('BadArgs', `${where}: '${path}' has a '.' or '..' segment: give the device's own path under /dev/`);
+  }
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return;
+  }
+  if (!SERIAL_DEVICE.test(real) || !statSync(real).isCharacterDevice()) {
+    throw new RoomError('BadArgs', `${where}: '${path}' is not a serial device under /dev/ (tty*, pts/N, rfcommN)`);
+  }
 }

@@ -5,7 +5,7 @@ import { RoomError } from '../../core/errors.ts';
 import { wallTimeToUtc, zonedDay } from '../../calendar/wall-time.ts';
 import { systemTimeZone } from '../../sessions/time.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
 
 const When = Type.String({

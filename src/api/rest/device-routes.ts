@@ -2,10 +2,8 @@ import { documentOnly } from './document-only.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { COMMANDS, deviceStateSchema } from '../../core/capabilities.ts';
-import { makeCommand } from '../../core/command.ts';
-import { commandPermission } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize, sourceOf } from './auth-hook.ts';
+import { authorize, commandFrom } from '../common/http-auth.ts';
 
 const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 const DeviceSchema = Type.Object({
@@ -39,8 +37,7 @@ export function deviceRoutes(ctx: ApiContext) {
 
     const handler = async (request: FastifyRequest<{ Params: { id: string; command?: string } }>) => {
       const command = request.params.command ?? (request.routeOptions.config as unknown as { command: string }).command;
-      const identity = authorize(ctx, request, commandPermission(command));
-      return ctx.room.execute(makeCommand(request.params.id, command, request.body ?? {}, sourceOf(identity)));
+      return ctx.room.execute(commandFrom(ctx, request, request.params.id, command, request.body));
     };
 
     // One documented route per command, with its argument schema (the same TypeBox schema the core

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.ts';
 import { RoomMetrics } from '../../ops/metrics.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../ops/prometheus.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 
 /**
  * `GET /metrics` in the Prometheus text format (CONTRACT §4). Reads counters and the state store

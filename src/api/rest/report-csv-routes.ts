@@ -4,10 +4,10 @@ import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import { toCsv } from '../../sessions/csv.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
+import { DateParam } from './session-routes.ts';
 
-const DateParam = Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)?$', description: 'ISO date, e.g. 2026-11 or 2026-11-27' });
 const Query = Type.Object(
   {
     from: Type.Optional(DateParam),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { RoomError } from '../../core/errors.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
+import { authorize, roomWide } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
 
 export const SelfTestSchema = Type.Object({
@@ -31,8 +31,7 @@ export function selftestRoutes(ctx: ApiContext) {
       ...documentOnly,
       schema: { tags: ['selftest'], summary: 'Run the self-test now: every device, the checks its driver declares', response: { 200: SelfTestSchema } },
     }, async (request) => {
-      authorize(ctx, request, 'meeting');
-      return service().run('rest');
+      return roomWide(ctx, request, 'selftest.run', 'meeting', () => service(), () => service().run('rest'));
     });
     app.get('/api/v1/selftest', {
       ...documentOnly,

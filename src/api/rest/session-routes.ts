@@ -5,10 +5,10 @@ import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import { sessionsToCsv, MAX_LIST_LIMIT } from '../../sessions/index.ts';
 import type { ApiContext } from '../context.ts';
-import { authorize } from './auth-hook.ts';
-import { EndBody } from './meeting-routes.ts';
+import { authorize } from '../common/http-auth.ts';
+import { EndRequest } from '../../core/meeting-requests.ts';
 
-const DateParam = Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)?$', description: 'ISO date, e.g. 2026-11 or 2026-11-27' });
+export const DateParam = Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)?$', description: 'ISO date, e.g. 2026-11 or 2026-11-27' });
 const ListQuery = Type.Object(
   {
     from: Type.Optional(DateParam),
@@ -71,11 +71,11 @@ export function sessionRoutes(ctx: ApiContext) {
 
     app.patch<{ Params: { id: string } }>('/api/v1/sessions/:id', {
       ...documentOnly,
-      schema: { tags: ['sessions'], summary: 'Correct the travel avoided (technician)', body: EndBody },
+      schema: { tags: ['sessions'], summary: 'Correct the travel avoided (technician)', body: EndRequest },
     }, async (request) => {
       authorize(ctx, request, 'admin');
-      const body = (request.body ?? {}) as { avoidedTravel?: never[] };
-      assertMatches(EndBody, body, 'body');
+      const body = (request.body ?? {}) as EndRequest;
+      assertMatches(EndRequest, body, 'body');
       if (!store().get(request.params.id)) throw new RoomError('NotFound', `no session ${request.params.id}`);
       return store().updateTravel(request.params.id, body.avoidedTravel ?? []);
     });

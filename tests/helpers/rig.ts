@@ -1,7 +1,11 @@
+/**
+ * The rig the benchmarks and the soak test share (clients, an in-process daemon, waits). It lives
+ * with the test helpers so that bench/ imports tests/helpers and nothing under tests/ imports bench/.
+ */
 import http from 'node:http';
-import { startTestDaemon, type TestDaemon } from '../../tests/helpers/daemon.ts';
+import { startTestDaemon, type TestDaemon } from './daemon.ts';
 
-export { hasTool } from '../../tests/helpers/tools.ts';
+export { hasTool } from './tools.ts';
 
 /** A keep-alive HTTP/1.1 client; `sentAt` is `performance.now()` taken right before the request is written. */
 export interface BenchClient {

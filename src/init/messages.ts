@@ -1,0 +1,61 @@
+import type { Locale } from './compose.ts';
+
+/** What `roomd init` says, in French first and in English. */
+export const MESSAGES = {
+  fr: {
+    searching: 'Recherche des appareils branchés…',
+    found: (n: number) => (n === 0 ? 'Aucun appareil trouvé.' : n === 1 ? '1 appareil trouvé :' : `${n} appareils trouvés :`),
+    note: (text: string) => `  (remarque : ${text})`,
+    roomName: 'Nom de la salle',
+    roomId: 'Identifiant de la salle (lettres minuscules, chiffres, tirets)',
+    helpLine: "Numéro d'assistance affiché sur l'écran mural (vide : aucun)",
+    badRoomId: "L'identifiant ne peut contenir que a-z, 0-9 et des tirets.",
+    use: (what: string) => `Utiliser ${what} ?`,
+    deviceName: (id: string) => `Nom affiché pour « ${id} »`,
+    onvifUser: 'Utilisateur ONVIF de la caméra',
+    onvifPassword: 'Mot de passe ONVIF (vide : à compléter plus tard)',
+    scenes: 'Créer les scènes de début et de fin de réunion ?',
+    overwrite: (file: string) => `${file} existe déjà. Le remplacer ?`,
+    exists: (file: string) => `${file} existe déjà : rien n'a été écrit (--force pour le remplacer).`,
+    kept: (file: string) => `${file} est conservé : rien n'a été écrit.`,
+    tokenKept: (file: string) => `Jeton conservé : ${file}`,
+    tokenWritten: (file: string) => `Jeton écrit : ${file}`,
+    written: (file: string) => `Configuration écrite : ${file}`,
+    invalid: 'La configuration produite ne passe pas la vérification (à signaler) :',
+    next: (file: string) => [
+      'Étapes suivantes :',
+      `  roomd --config ${file} --check`,
+      '  sudo systemctl start roomd',
+      "  L'écran mural s'ouvre sur http://<ce PC>:8080 avec le jeton « panel ».",
+    ].join('\n'),
+  },
+  en: {
+    searching: 'Looking for attached devices…',
+    found: (n: number) => (n === 0 ? 'No device found.' : n === 1 ? '1 device found:' : `${n} devices found:`),
+    note: (text: string) => `  (note: ${text})`,
+    roomName: "The room's name",
+    roomId: "The room's id (lower-case letters, digits, dashes)",
+    helpLine: 'Help line shown on the wall panel (empty: none)',
+    badRoomId: 'The id may only contain a-z, 0-9 and dashes.',
+    use: (what: string) => `Use ${what}?`,
+    deviceName: (id: string) => `Name shown for "${id}"`,
+    onvifUser: "The camera's ONVIF user",
+    onvifPassword: 'ONVIF password (empty: fill in later)',
+    scenes: 'Make the meeting start and end scenes?',
+    overwrite: (file: string) => `${file} already exists. Replace it?`,
+    exists: (file: string) => `${file} already exists: nothing was written (--force to replace it).`,
+    kept: (file: string) => `${file} is kept: nothing was written.`,
+    tokenKept: (file: string) => `Token kept: ${file}`,
+    tokenWritten: (file: string) => `Token written: ${file}`,
+    written: (file: string) => `Configuration written: ${file}`,
+    invalid: 'The configuration made does not pass the check (please report this):',
+    next: (file: string) => [
+      'Next steps:',
+      `  roomd --config ${file} --check`,
+      '  sudo systemctl start roomd',
+      '  The wall panel is at http://<this PC>:8080, with the "panel" token.',
+    ].join('\n'),
+  },
+} satisfies Record<Locale, Record<string, unknown>>;
+
+export type Messages = (typeof MESSAGES)['fr'];
