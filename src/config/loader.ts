@@ -200,7 +200,7 @@ function checkScenes(config: RoomdConfig, drivers: Map<string, DriverModule>, pr
 }
 
 /** Device ids that would collide with the room's own MQTT topics (`B/status`, `B/meeting/...`). */
-const RESERVED_DEVICE_IDS = new Set(['status', 'meeting', 'result', 'sessions', 'report']);
+const RESERVED_DEVICE_IDS = new Set(['status', 'meeting', 'result', 'sessions', 'report', 'selftest', 'bookings']);
 
 function checkMqtt(config: RoomdConfig, problems: Problems, baseDir: string): void {
   for (const id of Object.keys(config.devices ?? {})) {

@@ -405,7 +405,7 @@ export class MeetingController {
   private setState(state: MeetingState): void {
     const { next: _previous, ...rest } = state;
     this.state = this.next === undefined ? rest : { ...rest, next: this.next };
-    this.events.emit('meeting', state);
+    this.events.emit('meeting', this.state);
   }
 
   private now(): Date {
