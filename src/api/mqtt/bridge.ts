@@ -80,6 +80,7 @@ export class MqttBridge {
         topics: this.topics,
         room: { id: ctx.room.info.id, name: ctx.room.info.name },
         sessions: !!ctx.sessions,
+        calendar: !!ctx.calendar,
         can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
       };
       this.haStatusTopic = `${config.homeAssistant.prefix}/status`;

@@ -1,5 +1,6 @@
 import { CallStatus, PowerState, type CapabilityName } from '../../core/capabilities.ts';
 import type { DeviceRecord } from '../../core/state-store.ts';
+import { bookingEntities } from './booking-discovery.ts';
 import type { Topics } from './topics.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface DiscoveryOptions {
    * would only ever be refused are not offered: a read-only sensor stands in for a switch.
    */
   can?: (command: string) => boolean;
+  /** Whether a calendar is configured (the next-booking sensor). */
+  calendar?: boolean;
 }
 
 /** What discovery needs of a driver manifest. */
@@ -302,6 +305,7 @@ export function roomDiscovery(options: DiscoveryOptions, devices: ReadonlyArray<
       microphonesEntity('microphones', { state_topic: topics.meetingState }, 'value_json.microphones.muted', topics.microphonesSet, can),
     ),
   ];
+  specs.push(...bookingEntities(topics.base, { calendar: options.calendar ?? false, canRunSelfTest: can('meeting') }));
   if (options.sessions) {
     // Monthly totals: state_class total with the month's start as last_reset.
     const report = (key: string, name: string, field: string, extra: Record<string, unknown>): EntitySpec => ({
