@@ -16,6 +16,11 @@ import { sessionRoutes } from './api/rest/session-routes.ts';
 import { metricsRoutes } from './api/rest/metrics-routes.ts';
 import { panelRoutes } from './api/panel/index.ts';
 import type { MqttService } from './api/mqtt/index.ts';
+import { bookingRoutes } from './api/rest/booking-routes.ts';
+import { selftestRoutes } from './api/rest/selftest-routes.ts';
+import { reportCsvRoutes } from './api/rest/report-csv-routes.ts';
+import { startBookings, type Bookings } from './calendar/index.ts';
+import { SelfTestService } from './selftest/service.ts';
 
 export interface DaemonOptions {
   log?: PinoLogger;
@@ -29,10 +34,15 @@ export interface DaemonOptions {
   /** How often a failing session log is retried and its file checked (tests shorten it). */
   sessionsRetryMs?: number;
   /**
-   * The wall clock (tests jump it) and the monotonic one durations are measured on (default
-   * `performance.now`). The composition root passes neither.
+   * The wall clock (tests jump and move it: durations, bookings, no-shows, warm-up, auto-end) and
+   * the monotonic one durations are measured on (default `performance.now`). The composition root
+   * passes neither.
    */
   clock?: { now?: () => Date; monotonic?: () => number };
+}
+
+function epochMs(now: () => Date): () => number {
+  return () => now().getTime();
 }
 
 /** Never throws: an unusable file starts the store degraded (health names it), the room runs. */
@@ -59,6 +69,8 @@ export interface Daemon {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 */
   url: string;
   ctx: ApiContext;
+  /** The calendar and its scheduler, when `calendar` is configured. */
+  bookings?: Bookings;
   /** Re-reads the config file and applies it; a bad file changes nothing and throws ConfigError. */
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -118,7 +130,14 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
   if (sessions) ctx.health.register('sessions', () => sessions.health());
-  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, ...(options.plugins ?? [])]);
+  const wallMs = options.clock?.now ? { now: epochMs(options.clock.now) } : {};
+  ctx.selftest = new SelfTestService(room, { log: log.child({ module: 'selftest' }), ...wallMs });
+  const bookings = startBookings({ config, room, meeting, ...(sessions ? { sessions } : {}), selftest: ctx.selftest, log, ...wallMs });
+  if (bookings) {
+    ctx.calendar = bookings.calendar;
+    ctx.health.register('calendar', () => bookings.calendar.health());
+  }
+  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, bookingRoutes, selftestRoutes, reportCsvRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.
@@ -133,6 +152,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     app,
     url: address.replace('[::1]', '127.0.0.1'),
     ctx,
+    ...(bookings ? { bookings } : {}),
     reload() {
       // One reload at a time; a second request waits for the first and then reloads again.
       const run = async () => {
@@ -146,6 +166,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     },
     stop() {
       stopping ??= (async () => {
+        bookings?.stop();
         meeting.closeForShutdown();
         meeting.close();
         await mqtt?.stop();

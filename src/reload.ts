@@ -60,6 +60,8 @@ export async function applyConfig(daemon: Daemon, loaded: LoadedConfig, toDevice
   if (after.http.bodyLimitBytes > daemon.app.initialConfig.bodyLimit!) result.needsRestart.push('http.bodyLimitBytes');
   if (!isDeepStrictEqual(before.mqtt, after.mqtt)) result.needsRestart.push('mqtt');
   if (!isDeepStrictEqual(before.sessions, after.sessions)) result.needsRestart.push('sessions');
+  // The calendar's reader and timers are built once at start-up.
+  if (!isDeepStrictEqual(before.calendar, after.calendar)) result.needsRestart.push('calendar');
   daemon.ctx.config = after;
   daemon.config = after;
   return result;

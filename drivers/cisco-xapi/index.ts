@@ -10,6 +10,7 @@ export const driver = defineDriver({
     manufacturer: 'Cisco',
     model: 'Room Kit, Room/Board/Desk series, SX/MX (CE 9+, TC 7)',
     capabilities: ['call', 'power', 'micMute'],
+    checks: ['answers', 'power'],
     transports: ['ssh', 'tcp', 'serial'],
     options: CiscoOptions,
     // Feedback is pushed; the poll is a heartbeat that keeps idle sessions open.

@@ -9,6 +9,7 @@ export const driver = defineDriver({
     title: 'ONVIF Profile S PTZ camera (SOAP over HTTP)',
     manufacturer: 'ONVIF camera (any brand)',
     capabilities: ['ptz'],
+    checks: ['answers', 'position'],
     transports: ['http'],
     options: OnvifOptions,
     pollIntervalMs: 1000,

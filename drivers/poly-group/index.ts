@@ -10,6 +10,7 @@ export const driver = defineDriver({
     manufacturer: 'Poly',
     model: 'RealPresence Group 300/310/500/700, HDX series',
     capabilities: ['call', 'power', 'micMute'],
+    checks: ['answers', 'power'],
     // There is no sleep-state query: power is known from our own sleep/wake and sleep notifications.
     feedback: { power: 'optimistic' },
     transports: ['tcp', 'serial'],

@@ -9,6 +9,7 @@ export const driver = defineDriver({
     title: 'Samsung display over MDC (TCP 1515 or RS-232)',
     manufacturer: 'Samsung',
     capabilities: ['power', 'input', 'volume'],
+    checks: ['answers', 'power'],
     transports: ['tcp', 'serial'],
     options: MdcOptions,
     pollIntervalMs: 5000,

@@ -9,6 +9,7 @@ export const driver = defineDriver({
     title: 'Shure networked microphones (MXA, ANIUSB) over TCP 2202 command strings',
     manufacturer: 'Shure',
     capabilities: ['micMute', 'raw'],
+    checks: ['answers'],
     transports: ['tcp'],
     options: ShureOptions,
     // The array pushes every change; the poll is only a liveness check for half-open TCP links.

@@ -19,6 +19,7 @@ export const driver = defineDriver({
     title: 'Sony VISCA PTZ camera over RS-232',
     manufacturer: 'Sony (and VISCA-compatible OEMs)',
     capabilities: ['power', 'ptz', 'raw'],
+    checks: ['answers', 'power', 'position'],
     transports: ['serial', 'tcp'],
     options: ViscaOptions,
     pollIntervalMs: 1000,

@@ -132,6 +132,25 @@ export const MeetingSection = Type.Object(
   { ...strict, default: {} },
 );
 
+/** Bookings from the room's shared calendar: a CalDAV collection or an ICS feed. Absent: no bookings. */
+export const CalendarSection = Type.Object(
+  {
+    url: Type.String({ minLength: 1, description: 'a CalDAV collection (http/https) or an ICS feed (http/https, file:// or a path)' }),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    password: Type.Optional(Type.String()),
+    passwordFile: Type.Optional(Type.String({ minLength: 1 })),
+    refreshSeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
+    /** Warm-up and self-test this long before each booking (0: never before a booking). */
+    prepareMinutes: Type.Integer({ minimum: 0, maximum: 240, default: 15 }),
+    /** A booking not started this long after its start is a no-show. */
+    noShowMinutes: Type.Integer({ minimum: 1, maximum: 240, default: 15 }),
+    /** End a meeting booked until E at E + 10 min, never during a call. */
+    autoEnd: Type.Boolean({ default: true }),
+    timeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 20, description: 'per request to the calendar server' }),
+  },
+  strict,
+);
+
 export const DirectoryEntry = Type.Object(
   { name: Type.String({ minLength: 1, description: 'shown on the panel' }), number: Type.String({ minLength: 1, description: 'what the codec dials: a SIP URI or a number' }) },
   strict,
@@ -150,6 +169,7 @@ export const RoomdConfig = Type.Object(
       { ...strict, default: {} },
     ),
     meeting: MeetingSection,
+    calendar: Type.Optional(CalendarSection),
   },
   strict,
 );
@@ -164,3 +184,4 @@ export type MqttConfig = Static<typeof MqttSection>;
 export type HttpConfig = Static<typeof HttpSection>;
 export type SessionsConfig = Static<typeof SessionsSection>;
 export type MeetingConfig = Static<typeof MeetingSection>;
+export type CalendarConfig = Static<typeof CalendarSection>;

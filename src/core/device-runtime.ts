@@ -2,7 +2,10 @@ import { Value } from '@sinclair/typebox/value';
 import { checkStatePatch, initialState, supportedCommands, type DeviceState } from './capabilities.ts';
 import { makeCommand, validateCommand, type ValidatedCommand } from './command.ts';
 import { CommandQueue, type QueuePolicy } from './command-queue.ts';
-import type { DeviceDriver, DriverContext, DriverModule, SimulatorHandle } from './driver-api.ts';
+import type { CheckOutcome, DeviceDriver, DriverContext, DriverModule, SelfTestCheck, SimulatorHandle } from './driver-api.ts';
+
+/** The check used when a driver has no `selfTest` of its own for it (src/selftest/generic-checks.ts). */
+export type GenericCheck = (check: SelfTestCheck, driver: DeviceDriver, state: () => DeviceState, signal: AbortSignal) => Promise<CheckOutcome>;
 import { RoomError, toRoomError } from './errors.ts';
 import { summarisingLogger, type Logger } from './logger.ts';
 import type { StateStore } from './state-store.ts';
@@ -152,6 +155,25 @@ export class DeviceRuntime {
       throw error;
     } finally {
       if (command.capability === 'ptz') this.armDeadman(command);
+    }
+  }
+
+  /**
+   * Runs one self-test check through the device queue. An offline device fails at once (no
+   * waiting for a timeout that cannot end any other way); a check that outlives `timeoutMs` fails
+   * with DeviceTimeout. Never throws.
+   */
+  async selfTest(check: SelfTestCheck, timeoutMs: number, generic: GenericCheck): Promise<CheckOutcome> {
+    const driver = this.driver;
+    if (!driver || !this.online) return { ok: false, detail: `offline${this.lastErrorSuffix()}` };
+    try {
+      return await this.queue.push({
+        label: `${this.spec.id}.selfTest.${check}`,
+        timeoutMs,
+        run: async (signal) => (await driver.selfTest?.(check, signal)) ?? generic(check, driver, () => this.store.get(this.spec.id)?.state ?? {}, signal),
+      });
+    } catch (err) {
+      return { ok: false, detail: toRoomError(err, 'DeviceError').message };
     }
   }
 

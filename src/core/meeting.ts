@@ -16,14 +16,32 @@ export type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.t
 export interface SessionSummary {
   id: string;
   startedAt?: string | null;
+  bookingId?: string;
+}
+
+/** A calendar booking as the meeting sees it (the calendar module provides them). */
+export interface BookingInfo {
+  id: string;
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  title: string;
+  organisation?: string;
+  dial?: string;
+  status: 'upcoming' | 'held' | 'no-show' | 'cancelled';
+}
+
+/** Where `start({ booking })` finds the booking it names. */
+export interface BookingLookup {
+  booking(id: string): BookingInfo | undefined;
 }
 
 /** Why a meeting ended. */
-export type EndReason = 'user' | 'idle' | 'night' | 'shutdown';
+export type EndReason = 'user' | 'idle' | 'night' | 'shutdown' | 'booking';
 
 /** The session log as the meeting controller uses it (implemented by src/sessions). */
 export interface SessionLog {
-  startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[]; at?: string }): SessionSummary;
+  startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[]; bookingId?: string; at?: string }): SessionSummary;
   endSession(id: string, input: { endedBy: string; reason: EndReason; avoidedTravel?: TravelEntry[]; at?: string }): SessionSummary;
   openSession(): SessionSummary | undefined;
   /** The session as stored now (with the calls recorded since it was closed). */
@@ -60,6 +78,8 @@ export interface MeetingState {
   steps?: StepResult[];
   startedAt?: string;
   microphones?: MicrophonesState;
+  /** The next booking today (null: none); absent when no calendar is configured. */
+  next?: BookingInfo | null;
 }
 
 export interface MeetingEvents {
@@ -104,6 +124,8 @@ export class MeetingController {
   /** Wall and monotonic time at which the running meeting started. */
   private startClock: { wall: number; mono: number } | undefined;
   private readonly calls = new Map<string, { call: CallState; startedAt: string; connectedAt?: string }>();
+  private bookings: BookingLookup | undefined;
+  private next: BookingInfo | null | undefined;
 
   constructor(
     private readonly room: Room,
@@ -146,6 +168,33 @@ export class MeetingController {
 
   get current(): MeetingState {
     return this.state;
+  }
+
+  /** Connects the calendar: `start({ booking })` looks bookings up there. */
+  useBookings(bookings: BookingLookup | undefined): void {
+    this.bookings = bookings;
+  }
+
+  /** The next booking today, carried by the meeting state (published when it changes). */
+  setNext(next: BookingInfo | null): void {
+    if (isDeepStrictEqual(next, this.next)) return;
+    this.next = next;
+    this.setState(this.state);
+  }
+
+  /** Ends the meeting for `reason` unless a call is up (then it stays, and false is returned). */
+  async endUnlessInCall(reason: EndReason, identity: string): Promise<boolean> {
+    if (!this.state.active || this.state.phase !== 'active' || this.inCall()) return false;
+    this.log.info({ reason }, 'ending meeting automatically');
+    await this.end({}, { surface: 'system', identity }, reason);
+    return true;
+  }
+
+  private inCall(): boolean {
+    return this.callDevices().some((id) => {
+      const status = (this.room.device(id).state.call as CallState | undefined)?.status;
+      return status !== undefined && status !== 'idle';
+    });
   }
 
   /** Marks user activity (a command from a person, a panel touch): postpones the idle end. */
@@ -270,6 +319,20 @@ export class MeetingController {
 
   private async runStart(request: StartRequest, source: CommandSource): Promise<{ session: SessionSummary; steps: StepResult[] }> {
     // Everything that can refuse the request is checked before the session row is written.
+    let bookingId: string | undefined;
+    if (request.booking !== undefined) {
+      const booking = this.bookings?.booking(request.booking);
+      if (!booking) throw new RoomError('NotFound', `no booking ${JSON.stringify(request.booking)}${this.bookings ? '' : ' (no calendar is configured)'}`);
+      if (booking.status === 'cancelled') throw new RoomError('Conflict', `booking ${JSON.stringify(booking.id)} was cancelled`);
+      bookingId = booking.id;
+      request = {
+        ...(booking.organisation ? { organisation: booking.organisation } : {}),
+        ...(booking.title ? { title: booking.title } : {}),
+        // A room with nothing to dial with still starts a booking that names a SIP room.
+        ...(booking.dial && this.callDevices().length > 0 ? { dial: booking.dial } : {}),
+        ...Object.fromEntries(Object.entries(request).filter(([k, v]) => k !== 'booking' && v !== undefined)),
+      };
+    }
     const scene = [...this.options.meetingStart];
     if (request.dial) {
       const codec = this.callDevices()[0];
@@ -288,8 +351,9 @@ export class MeetingController {
           ...(request.organisation ? { organisation: request.organisation } : {}),
           ...(request.title ? { title: request.title } : {}),
           ...(request.avoidedTravel ? { avoidedTravel: request.avoidedTravel } : {}),
+          ...(bookingId ? { bookingId } : {}),
         })
-      : { id: `ephemeral-${Date.now()}`, startedAt };
+      : { id: `ephemeral-${Date.now()}`, startedAt, ...(bookingId ? { bookingId } : {}) };
     this.touch();
     this.setState({ active: true, phase: 'starting', session, startedAt, steps: scene.map(pendingStep), microphones: this.microphones() });
     const steps = await this.runScene(scene, source);
@@ -406,8 +470,9 @@ export class MeetingController {
   }
 
   private setState(state: MeetingState): void {
-    this.state = state;
-    this.events.emit('meeting', state);
+    const { next: _previous, ...rest } = state;
+    this.state = this.next === undefined ? rest : { ...rest, next: this.next };
+    this.events.emit('meeting', this.state);
   }
 
   private now(): Date {

@@ -73,6 +73,23 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_at ON audit (at);
     `);
   },
+  // 2: bookings. A session remembers the booking it was started from; a booking nobody started
+  // is remembered as a no-show (with its organisation: the calendar may forget it later).
+  (db) => {
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN booking_id TEXT;
+      CREATE INDEX sessions_booking ON sessions (booking_id) WHERE booking_id IS NOT NULL;
+      CREATE TABLE booking_no_shows (
+        booking_id   TEXT PRIMARY KEY,
+        organisation TEXT,
+        title        TEXT,
+        start_at     INTEGER NOT NULL,
+        end_at       INTEGER NOT NULL,
+        recorded_at  INTEGER NOT NULL
+      );
+      CREATE INDEX booking_no_shows_start ON booking_no_shows (start_at);
+    `);
+  },
 ];
 
 /** The schema version this build writes. */

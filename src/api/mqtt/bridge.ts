@@ -11,6 +11,7 @@ import { MqttConnection, type ConnectionEvents, type ReconnectBackoff } from './
 import { deviceDiscovery, discoveryFilter, isDiscoveryTopicOf, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
 import { roomDiscovery } from './discovery-room.ts';
 import { RESERVED_LEVELS, Topics } from './topics.ts';
+import { BookingTopics } from './booking-topics.ts';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
 export interface BridgeOptions {
@@ -71,6 +72,7 @@ export class MqttBridge {
   private readBack: ReadBack | undefined;
   private readonly log: Logger;
   private readonly options: Required<BridgeOptions>;
+  private readonly bookingTopics: BookingTopics;
 
   constructor(
     private readonly ctx: ApiContext,
@@ -98,6 +100,7 @@ export class MqttBridge {
         get directory() {
           return ctx.config.directory ?? [];
         },
+        calendar: !!ctx.calendar,
         can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
       };
       this.haStatusTopic = `${config.homeAssistant.prefix}/status`;
@@ -116,6 +119,7 @@ export class MqttBridge {
       down: () => this.publishStatus(),
       message: (topic, payload, packet) => this.onMessage(topic, payload, packet),
     }, this.log.child({ link: 'commands' }), this.options.backoff);
+    this.bookingTopics = new BookingTopics(ctx, this.topics.base, config.role, (topic, payload) => this.conn.publish(topic, payload, { retain: true, qos: 1 }), this.log);
   }
 
   get connected(): boolean {
@@ -131,6 +135,7 @@ export class MqttBridge {
       if (RESERVED_LEVELS.has(id)) this.log.error({ device: id }, `device id '${id}' is a reserved MQTT topic level; rename it (its topics collide with the room's)`);
     }
     const { room, meeting } = this.ctx;
+    this.bookingTopics.start();
     room.events.on('device', (change) => {
       if (change.changed.includes('presets')) this.discoveryDirty.add(change.device);
       this.states.touch(change.device);
@@ -161,6 +166,7 @@ export class MqttBridge {
   }
 
   async stop(): Promise<void> {
+    this.bookingTopics.stop();
     this.ctx.room.events.removeOwner(this);
     this.ctx.meeting.events.removeOwner(this);
     this.states.clear();
@@ -180,6 +186,7 @@ export class MqttBridge {
     for (const id of this.ctx.room.deviceIds()) this.publishDevice(id);
     this.publishMeeting();
     this.publishReport();
+    this.bookingTopics.republish();
     this.announceAll(true);
     this.readBackDiscovery();
     const queued = this.queue.splice(0);
@@ -213,6 +220,7 @@ export class MqttBridge {
       if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
       return;
     }
+    if (this.bookingTopics.handle(topic, payload, packet)) return;
     const incoming = this.topics.parse(topic);
     if (incoming) this.handler.handle(incoming, payload, packet);
   }

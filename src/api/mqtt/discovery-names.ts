@@ -37,6 +37,9 @@ export interface EntityNames {
   co2Last: string;
   /** The unit of "meetings this month" (a count of meetings). */
   meetingsUnit: string;
+  selftest: string;
+  selftestRun: string;
+  nextBooking: string;
 }
 
 export const ENTITY_NAMES: Record<Locale, EntityNames> = {
@@ -70,6 +73,9 @@ export const ENTITY_NAMES: Record<Locale, EntityNames> = {
     kmLast: 'Km évités (dernière réunion)',
     co2Last: 'CO₂ évité (dernière réunion)',
     meetingsUnit: 'réunions',
+    selftest: 'Autotest',
+    selftestRun: "Lancer l'autotest",
+    nextBooking: 'Prochaine réservation',
   },
   en: {
     roomDevice: 'Room',
@@ -101,5 +107,8 @@ export const ENTITY_NAMES: Record<Locale, EntityNames> = {
     kmLast: 'Km avoided (last meeting)',
     co2Last: 'CO₂ avoided (last meeting)',
     meetingsUnit: 'meetings',
+    selftest: 'Self-test',
+    selftestRun: 'Run self-test',
+    nextBooking: 'Next booking',
   },
 };

@@ -1,4 +1,5 @@
 import type { DeviceRecord } from '../../core/state-store.ts';
+import { bookingEntities } from './booking-discovery.ts';
 import { finish, microphonesEntity, namesFor, roomIdentifier, when, type DiscoveryMessage, type DiscoveryOptions, type EntitySpec } from './discovery.ts';
 
 /**
@@ -62,6 +63,7 @@ export function roomDiscovery(options: DiscoveryOptions, devices: ReadonlyArray<
       microphonesEntity('microphones', names.microphones, { state_topic: topics.meetingState }, 'value_json.microphones.muted', topics.microphonesSet, can('muteMicrophones')),
     ),
   ];
+  specs.push(...bookingEntities(topics.base, names, { calendar: options.calendar ?? false, canRunSelfTest: can('meeting') }));
   if (options.sessions) {
     // Monthly totals: state_class total with the month's start as last_reset.
     const month = (key: string, name: string, field: string, extra: Record<string, unknown>): EntitySpec => ({

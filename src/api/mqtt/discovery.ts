@@ -36,6 +36,8 @@ export interface DiscoveryOptions {
    * would only ever be refused are not offered: a read-only sensor stands in for a switch.
    */
   can?: (command: string) => boolean;
+  /** Whether a calendar is configured (the next-booking sensor). */
+  calendar?: boolean;
 }
 
 /** What discovery needs of a driver manifest. */

@@ -4,7 +4,7 @@
  */
 
 /** Ids that cannot be device ids, because the bridge uses them as topic levels under `B`. */
-export const RESERVED_LEVELS: ReadonlySet<string> = new Set(['status', 'meeting', 'result', 'sessions', 'report']);
+export const RESERVED_LEVELS: ReadonlySet<string> = new Set(['status', 'meeting', 'result', 'sessions', 'report', 'selftest', 'bookings']);
 
 /** Every topic the bridge publishes or subscribes to, for one room. */
 export class Topics {
