@@ -1,18 +1,22 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'playwright-core';
+import { pino } from 'pino';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { parseConfig } from '../../src/config/loader.ts';
 import { DriverRegistry } from '../../src/core/driver-registry.ts';
+import { startDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.ts';
 import { type DriverModule, type SimulatorHandle } from '../../src/sdk/index.ts';
 import { startMdcSimulator, type MdcSimulator } from '../../drivers/samsung-mdc/simulator.ts';
 import { startShureSimulator, type ShureSimulator } from '../../drivers/shure-dcs/simulator.ts';
 import type { BaresipSimulator } from '../../drivers/baresip/simulator.ts';
 import type { OnvifSimulator } from '../../drivers/onvif/simulator.ts';
 import type { ViscaSerialSimulator } from '../../drivers/visca/index.ts';
-import { a11yProblems, contrastProblems } from '../helpers/browser.ts';
+import { a11yProblems, contrastProblems, launchChromium } from '../helpers/browser.ts';
 
 /**
  * What the panel's browser tests share: a driver registry that keeps a hand on each simulator the
@@ -143,6 +147,70 @@ scenes:
     - { device: display-back, command: powerOff }
     - { device: mics, command: muteMicrophones }
 `;
+}
+
+/** A daemon in this process, Chromium, and one panel page on it: what every panel test starts with. */
+export interface OpenPanel {
+  dir: string;
+  daemon: Daemon;
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors in the page (a test ends by expecting none). */
+  pageErrors: string[];
+  /** Stops the browser and the daemon, removes the directory. */
+  close(): Promise<void>;
+}
+
+export interface OpenPanelOptions {
+  /** The temporary directory's name starts with this. */
+  prefix: string;
+  /** The room's config, given its directory (paths in it are relative to that directory). */
+  yaml: (dir: string) => string | Promise<string>;
+  registry?: TestRegistry;
+  daemon?: DaemonOptions;
+  /** The page's context (default 1280×800, French, Europe/Paris). */
+  context?: BrowserContextOptions;
+}
+
+/**
+ * Starts the daemon (in-process, on port 0, silent, quick reconnects) and Chromium side by side,
+ * opens a page (not yet navigated: a test may install a clock first), and collects page errors.
+ */
+export async function openPanel(options: OpenPanelOptions): Promise<OpenPanel> {
+  const dir = mkdtempSync(join(tmpdir(), `roomd-${options.prefix}-`));
+  let daemon: Daemon | undefined;
+  let browser: Browser | undefined;
+  try {
+    const config = await parseConfig(await options.yaml(dir), 'panel.yaml', options.registry ?? new TestRegistry(), dir);
+    [daemon, browser] = await Promise.all([
+      startDaemon(config, { port: 0, log: pino({ level: 'silent' }), backoff: { initialMs: 200, maxMs: 1000 }, ...options.daemon }),
+      launchChromium(),
+    ]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', ...options.context });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const [d, b] = [daemon, browser];
+    return {
+      dir, daemon: d, browser: b, page, pageErrors,
+      async close() {
+        await b.close();
+        await d.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await daemon?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Goes to the panel and waits until it is connected and shows the idle screen. */
+export async function showIdle(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('body:not(.offline):not(.connecting) #view-idle:not([hidden])');
 }
 
 export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {

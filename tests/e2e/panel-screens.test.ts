@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/loader.ts';
-import { startDaemon, type Daemon } from '../../src/daemon.ts';
-import { hasChromium, launchChromium } from '../helpers/browser.ts';
-import { checkScreen, closedPort, dictionaryKeys, HELP, roomYaml, TestRegistry, text, waitUntil } from './panel-harness.ts';
+import { hasChromium } from '../helpers/browser.ts';
+import { checkScreen, closedPort, dictionaryKeys, HELP, openPanel, roomYaml, showIdle, TestRegistry, text, waitUntil, type OpenPanel } from './panel-harness.ts';
 
 /**
  * Every screen of a meeting — idle, progress, failure, meeting, end — at 1280×800, 800×1280 and
@@ -18,35 +12,24 @@ import { checkScreen, closedPort, dictionaryKeys, HELP, roomYaml, TestRegistry, 
  */
 describe.skipIf(!hasChromium())('panel screens at every size and language', () => {
   const registry = new TestRegistry();
-  let dir: string;
-  let daemon: Daemon | undefined;
-  let browser: Browser | undefined;
+  let panel: OpenPanel | undefined;
   let page: Page;
   let keys: string[];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'roomd-panel-screens-'));
     keys = await dictionaryKeys();
-    const config = roomYaml(dir, await closedPort(), { micsWaitFor: true });
-    [daemon, browser] = await Promise.all([
-      startDaemon(await parseConfig(config, 'panel.yaml', registry), { port: 0, log: pino({ level: 'silent' }), backoff: { initialMs: 200, maxMs: 1000 } }),
-      launchChromium(),
-    ]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await waitUntil('devices online', () => ['display', 'camera', 'camera-tribune', 'mics', 'codec'].every((id) => daemon!.room.device(id).online));
+    const deadPort = await closedPort();
+    panel = await openPanel({ prefix: 'panel-screens', registry, yaml: (dir) => roomYaml(dir, deadPort, { micsWaitFor: true }) });
+    page = panel.page;
+    await waitUntil('devices online', () => ['display', 'camera', 'camera-tribune', 'mics', 'codec'].every((id) => panel!.daemon.room.device(id).online));
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await daemon?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await panel?.close();
   });
 
   it('idle, progress, failure, meeting and end pass every check', async () => {
-    await page.goto(daemon!.url);
-    await page.waitForSelector('body:not(.offline):not(.connecting) #view-idle:not([hidden])');
+    await showIdle(page, panel!.daemon.url);
     await expect.poll(() => page.locator('#dial-chips .chip').count()).toBe(3);
     await checkScreen(page, 'idle', keys, { main: '#start' });
 
@@ -71,6 +54,6 @@ describe.skipIf(!hasChromium())('panel screens at every size and language', () =
     await checkScreen(page, 'end', keys, { main: '#end-confirm' });
     await page.locator('#end-confirm').click();
     await page.waitForSelector('#view-idle:not([hidden])', { timeout: 10_000 });
-    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect(panel!.pageErrors, 'uncaught errors in the page').toEqual([]);
   }, 240_000);
 });

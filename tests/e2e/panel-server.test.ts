@@ -74,6 +74,7 @@ describe('panel server: open room (no tokens, no PIN)', () => {
       sites: [{ id: 'nimes', name: 'Nîmes', roundTripKm: 120 }],
       co2KgPerKm: 0.244,
       inputs: {},
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, // no room.timezone: the system's
     });
     expect((await d.app.inject({ url: '/api/v1/panel/config', ...REMOTE })).statusCode).toBe(403);
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../context.ts';
 import { authorize } from '../common/http-auth.ts';
+import { systemTimeZone } from '../../sessions/time.ts';
 import { fillTemplate, loadAssets, PUBLIC_DIR } from './assets.ts';
 import { TechGate } from './tech-gate.ts';
 import { notFound, techRoutes } from './tech-routes.ts';
@@ -38,10 +39,12 @@ export interface PanelOptions {
 
 /**
  * What the page needs beyond the WebSocket snapshot: the directory, the travel sites, CO2 factor,
- * and each device's configured input names (`options.inputs`, in config order) for the source chooser.
+ * each device's configured input names (`options.inputs`, in config order) for the source chooser,
+ * the room's time zone (booking times are shown in it, whatever the tablet's own zone), and, when a
+ * calendar is configured, its `prepareMinutes` and `noShowMinutes` (when « Démarrer » offers a booking).
  */
 export function panelConfig(ctx: ApiContext) {
-  const { room, directory, sessions, devices } = ctx.config;
+  const { room, directory, sessions, devices, calendar } = ctx.config;
   const inputs: Record<string, string[]> = {};
   for (const [id, device] of Object.entries(devices)) {
     const configured = device.options?.inputs;
@@ -53,6 +56,8 @@ export function panelConfig(ctx: ApiContext) {
     sites: Object.entries(sessions.sites).map(([id, site]) => ({ id, name: site.name, roundTripKm: site.roundTripKm })),
     co2KgPerKm: sessions.co2KgPerKm,
     inputs,
+    timeZone: room.timezone ?? systemTimeZone(),
+    ...(calendar ? { bookings: { prepareMinutes: calendar.prepareMinutes, noShowMinutes: calendar.noShowMinutes } } : {}),
   };
 }
 

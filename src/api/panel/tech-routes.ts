@@ -75,6 +75,32 @@ export function techRoutes(ctx: ApiContext, gate: TechGate, assets: Map<string, 
       return ctx.room.execute({ ...command, source: source() });
     });
 
+    // The self-test from the technician page: the same service as `POST /api/v1/selftest`, behind
+    // the PIN gate (the page has no bearer token), audited as `selftest.run` from the panel.
+    app.get('/api/v1/panel/tech/selftest', { schema: { hide: true } as never }, async (request) => {
+      guard(request);
+      if (!ctx.selftest) throw new RoomError('NotFound', 'the self-test is not available');
+      return ctx.selftest.latest();
+    });
+
+    app.post('/api/v1/panel/tech/selftest', { schema: { hide: true } as never }, async (request) => {
+      const command = makeCommand('', 'selftest.run', {}, { surface: 'panel', identity: ANONYMOUS });
+      try {
+        guard(request);
+        if (!ctx.selftest) throw new RoomError('NotFound', 'the self-test is not available');
+      } catch (err) {
+        throw ctx.room.refuse(command, err);
+      }
+      command.source = source();
+      try {
+        const result = await ctx.selftest.run('panel');
+        ctx.room.settle(command);
+        return result;
+      } catch (err) {
+        throw ctx.room.settle(command, err);
+      }
+    });
+
     app.get('/api/v1/panel/tech/events', {
       websocket: true,
       schema: { hide: true } as never,
@@ -94,9 +120,11 @@ export function techRoutes(ctx: ApiContext, gate: TechGate, assets: Map<string, 
         surface: r.command.source.surface, identity: r.command.source.identity, ok: r.ok, error: r.error, latencyMs: Math.round(r.latencyMs * 10) / 10,
       }), owner);
       ctx.meeting.events.on('meeting', (m) => send({ type: 'meeting', phase: m.phase, active: m.active }), owner);
+      ctx.selftest?.events.on('result', (result) => send({ type: 'selftest', result }), owner);
       socket.on('close', () => {
         ctx.room.events.removeOwner(owner);
         ctx.meeting.events.removeOwner(owner);
+        ctx.selftest?.events.removeOwner(owner);
       });
       socket.on('error', () => socket.terminate());
     });

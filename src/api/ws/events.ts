@@ -11,7 +11,8 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
- * `GET /api/v1/events`: a full snapshot first, then every change (`state`, `meeting`, `session`).
+ * `GET /api/v1/events`: a full snapshot first, then every change (`state`, `meeting`, `session`,
+ * and `selftest` with each new self-test result).
  * The panel also sends commands over it (`{ type: "command", id, device, command, args }`), which
  * keeps joystick moves off the HTTP request path; if the client that moved a camera goes away,
  * the camera is stopped.
@@ -47,6 +48,8 @@ export function eventsRoute(ctx: ApiContext) {
       ctx.room.events.on('deviceAdded', (record) => send({ type: 'state', device: record, changed: ['added'], reason: 'added' }), owner);
       ctx.meeting.events.on('meeting', (meeting) => send({ type: 'meeting', meeting }), owner);
       ctx.meeting.events.on('session', (session) => send({ type: 'session', session }), owner);
+      // The panel shows the last self-test on its idle screen: each new result comes as it lands.
+      ctx.selftest?.events.on('result', (selftest) => send({ type: 'selftest', selftest }), owner);
 
       socket.on('message', (data: Buffer, isBinary: boolean) => {
         void handleMessage(data, isBinary);
@@ -81,6 +84,7 @@ export function eventsRoute(ctx: ApiContext) {
       socket.on('close', () => {
         ctx.room.events.removeOwner(owner);
         ctx.meeting.events.removeOwner(owner);
+        ctx.selftest?.events.removeOwner(owner);
         if (movedCamera) void ctx.room.stopAllMotion('controlling client disconnected');
       });
       socket.on('error', () => socket.terminate());

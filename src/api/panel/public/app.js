@@ -1,4 +1,7 @@
 import { makeApi, friendlyError, readToken } from './api.js';
+import { formatClock, startableBooking } from './bookings.js';
+import { bindBookings } from './bookings-view.js';
+import { CalendarFeed } from './calendar-feed.js';
 import { Connection } from './connection.js';
 import { $, setAttr, setHidden, setText } from './dom.js';
 import { bindEnd, renderEnd } from './end-view.js';
@@ -9,6 +12,7 @@ import { bindMeeting, renderMeeting } from './meeting-view.js';
 import { FocusKeeper } from './focus.js';
 import { explainFailures, pickCamera, travelFromCounts } from './model.js';
 import { bindProgress, renderProgress } from './progress-view.js';
+import { store, stored } from './storage.js';
 
 /**
  * The touch panel. State arrives over the WebSocket (a full snapshot on every (re)connect, then
@@ -22,18 +26,6 @@ const ACK_KEY = 'roomd.panel.ackSession';
 const CAMERA_KEY = 'roomd.panel.camera';
 const CRASH_KEY = 'roomd.panel.seenInterrupted';
 
-const stored = (storage, key) => {
-  try {
-    return storage.getItem(key) ?? undefined;
-  } catch {
-    return undefined;
-  }
-};
-const store = (storage, key, value) => {
-  try {
-    storage.setItem(key, value);
-  } catch {}
-};
 
 const token = readToken();
 const state = {
@@ -46,6 +38,12 @@ const state = {
   config: { directory: [], sites: [], co2KgPerKm: 0.244, inputs: {} },
   localeOverride: undefined,
   choice: { organisation: undefined, dial: undefined },
+  /** Today's bookings (GET /api/v1/bookings), undefined until read or without a calendar. */
+  bookings: undefined,
+  /** The last self-test result (GET /api/v1/selftest, then `selftest` messages). */
+  selftest: undefined,
+  /** A booking someone set aside with « Autre réunion »: the usual start, for someone else. */
+  bookingDismissed: undefined,
   startPending: false,
   startError: undefined,
   endView: undefined,
@@ -71,6 +69,7 @@ const helpLine = () => state.room?.helpLine?.replace(/ /g, '\u00a0');
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 const conn = new Connection({ url: wsUrl, onClose: handleClose, onMessage: handleMessage });
+const feed = new CalendarFeed({ api, state, render: () => render() });
 
 /**
  * Sends a command over the WebSocket and resolves with its result; `busyKey` keeps a double tap
@@ -116,8 +115,11 @@ function handleMessage(message) {
     state.denied = false;
     state.everConnected = true;
     state.busy.clear();
+    feed.reset();
     onMeeting(message.meeting ?? { active: false, phase: 'idle' });
-    void loadConfig();
+    // The bookings need the room's time zone and whether it has a calendar: the config first.
+    void loadConfig().then(() => feed.loadBookings());
+    void feed.loadSelfTest();
     void loadLastSession();
   } else if (message.type === 'state' && message.removed) {
     delete state.devices[message.removed];
@@ -125,6 +127,8 @@ function handleMessage(message) {
     state.devices = { ...state.devices, [message.device.id]: message.device };
   } else if (message.type === 'meeting') {
     onMeeting(message.meeting);
+  } else if (message.type === 'selftest' && message.selftest) {
+    state.selftest = message.selftest;
   } else if (message.type === 'session' && message.session?.endedAt) {
     state.summary = { km: message.session.kmAvoided ?? 0, co2: message.session.co2Kg ?? 0, until: Date.now() + 120_000 };
   } else if (message.type === 'result' && !message.ok && message.error?.code !== 'Superseded') {
@@ -136,6 +140,7 @@ function handleMessage(message) {
 function onMeeting(meeting) {
   const before = state.meeting?.phase;
   state.meeting = meeting;
+  feed.onMeeting(meeting);
   if (meeting.phase === 'starting') {
     state.summary = undefined;
     state.startError = undefined;
@@ -150,6 +155,7 @@ function onMeeting(meeting) {
     state.endView = undefined;
     state.endPending = false;
     state.choice = { organisation: undefined, dial: undefined };
+    state.bookingDismissed = undefined;
     state.lastDialed = undefined;
     state.localeOverride = undefined; // the next visitors get the room's language again
     applyI18n();
@@ -247,8 +253,11 @@ async function startMeeting() {
   state.startError = undefined;
   state.summary = undefined;
   render();
-  const { organisation, dial } = state.choice;
-  const result = await api('POST', '/api/v1/meeting/start', { ...(organisation ? { organisation } : {}), ...(dial ? { dial } : {}) });
+  // A booking whose time has come starts with it: the core fills organisation, title and what to dial.
+  const booking = ui.booking();
+  const { organisation, dial } = booking ? { organisation: undefined, dial: booking.dial } : state.choice;
+  const body = booking ? { booking: booking.id } : { ...(organisation ? { organisation } : {}), ...(dial ? { dial } : {}) };
+  const result = await api('POST', '/api/v1/meeting/start', body);
   state.startPending = false;
   if (!result.ok) state.startError = result.message;
   else if (dial) state.lastDialed = dial;
@@ -307,6 +316,17 @@ const joystick = new Joystick({
 const ui = {
   state, t, command, joystick, render, locale, helpLine, setMicrophones, chooseCamera, startMeeting, endMeeting,
   camera: () => pickCamera(state.devices, state.cameraId),
+  /** The booking whose time has come (from `prepareMinutes` before it until its end), if any. */
+  offeredBooking: () => (state.config.bookings ? startableBooking(state.bookings, Date.now(), state.config.bookings.prepareMinutes) : undefined),
+  /** The booking « Démarrer » starts: the offered one, unless set aside for a different meeting. */
+  booking: () => {
+    const offered = ui.offeredBooking();
+    return offered && offered.id !== state.bookingDismissed ? offered : undefined;
+  },
+  dismissBooking: (dismissed) => {
+    state.bookingDismissed = dismissed ? ui.offeredBooking()?.id : undefined;
+    render();
+  },
   failures: currentFailures,
   pick: (field, value) => {
     state.choice = { ...state.choice, [field]: value };
@@ -341,8 +361,8 @@ const ui = {
 
 function updateClock() {
   const now = new Date();
-  const text = new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }).format(now);
-  setText($('clock'), text);
+  // The room's time, like the bookings: a tablet set to another zone still shows the room's.
+  setText($('clock'), formatClock(locale(), now, state.config.timeZone));
   setAttr($('clock'), 'datetime', now.toISOString().slice(0, 16));
 }
 
@@ -355,6 +375,7 @@ function init() {
     render();
   });
   bindIdle(ui);
+  bindBookings(ui);
   bindProgress(ui);
   bindMeeting(ui);
   bindEnd(ui);
@@ -372,8 +393,12 @@ function init() {
   setInterval(() => {
     updateClock();
     if (currentView() === 'meeting') renderMeeting(ui);
-    else if (currentView() === 'idle' && state.summary && state.summary.until <= Date.now()) renderIdle(ui);
+    // Time moves bookings along (in progress, over, the start window opening): the idle screen follows.
+    else if (currentView() === 'idle') renderIdle(ui);
   }, 1000);
+  setInterval(() => {
+    if (state.connected) void feed.loadBookings();
+  }, 60_000);
   applyI18n();
   render();
   conn.start();

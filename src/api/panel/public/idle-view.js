@@ -1,9 +1,11 @@
+import { renderBookings } from './bookings-view.js';
 import { $, h, renderList, setAttr, setHidden, setText } from './dom.js';
 
 /**
  * The idle screen: who is meeting, who to call, the one big start button; above the choices, what
- * happened last (the thanks after a meeting, or that it was interrupted by a restart) and a slot
- * for the next booking (`#idle-next`, filled by whoever knows the calendar).
+ * happened last (the thanks after a meeting, or that it was interrupted by a restart), the last
+ * self-test, and the calendar (bookings-view.js). While a booking's time has come, its card takes
+ * the place of the choices: « Démarrer » starts that booking.
  */
 
 function chip(key, pressed, onclick, name) {
@@ -25,9 +27,12 @@ export function renderIdle(ui) {
   const { state, t } = ui;
   const orgs = state.room?.organisations ?? [];
   const directory = state.config.directory ?? [];
-  setHidden($('org-group'), orgs.length === 0);
-  setHidden($('dial-group'), directory.length === 0);
-  $('view-idle').classList.toggle('no-choices', orgs.length === 0 && directory.length === 0 && !state.interrupted);
+  const booked = !!ui.booking();
+  setHidden($('org-group'), orgs.length === 0 || booked);
+  setHidden($('dial-group'), directory.length === 0 || booked);
+  const calendarShown = !!state.config.bookings || !!state.selftest;
+  $('view-idle').classList.toggle('no-choices', orgs.length === 0 && directory.length === 0 && !state.interrupted && !calendarShown);
+  renderBookings(ui);
   const { organisation, dial } = state.choice;
   renderList($('org-chips'), JSON.stringify([ui.locale(), orgs, organisation ?? null]), () => [
     chip('', !organisation, () => ui.pick('organisation', undefined), t('idle.orgNone')),

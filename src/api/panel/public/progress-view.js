@@ -17,6 +17,11 @@ export function renderProgress(ui) {
   const done = phase === 'active';
   const title = ending ? 'progress.ending' : !done ? 'progress.starting' : failures.length ? 'progress.readyWithProblems' : 'progress.ready';
   setText($('progress-title'), t(title));
+  // Who the room is being made ready for (a booking's organisation and title, or the chosen organisation).
+  const session = state.meeting.session;
+  const who = ending ? '' : [session?.organisation, session?.title].filter(Boolean).join(' — ');
+  setText($('progress-who'), who);
+  setHidden($('progress-who'), !who);
   const labels = deviceLabels(state.devices, t);
   const rows = progressRows(steps);
   renderList($('progress-list'), JSON.stringify([ui.locale(), ending, rows.map((r) => [r.device, r.status])]), () =>

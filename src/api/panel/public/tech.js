@@ -3,7 +3,8 @@ import { $, h, setText } from './dom.js';
 
 /**
  * The technician page: PIN login (the server checks it and sets an HttpOnly cookie), the device
- * list with online / lastError, a raw command box, and a live tail of events.
+ * list with online / lastError, the self-test (the last result, and a button that runs it), a raw
+ * command box, and a live tail of events.
  */
 
 /** Commands per capability (as src/core/capabilities.ts declares them), for the command box's suggestions. */
@@ -52,7 +53,41 @@ async function showTools() {
   if (!result.ok) return;
   devices = Object.fromEntries(result.data.map((d) => [d.id, d]));
   renderDevices();
+  void loadSelfTest();
   connect();
+}
+
+/** Each check of a self-test, as the daemon reports it (device, check, ok, ms, detail). */
+function renderSelfTest(result) {
+  const failed = result.checks.filter((c) => !c.ok).length;
+  const when = `${result.at.replace('T', ' ').slice(0, 19)} UTC${result.reason ? ` (${result.reason})` : ''}`;
+  setText($('selftest-summary'), result.ok
+    ? `Salle prête / Room ready — ${when}`
+    : `${failed} échec(s) / failed check(s) — ${when}`);
+  $('selftest-summary').className = result.ok ? 'ok' : 'bad';
+  $('selftest-checks').replaceChildren(...result.checks.map((c) => h('tr', { dataset: { device: c.device, check: c.check } },
+    h('th', { scope: 'row' }, c.device),
+    h('td', {}, c.check),
+    h('td', { class: c.ok ? 'ok' : 'bad' }, c.ok ? 'ok' : 'FAIL'),
+    h('td', {}, String(c.ms)),
+    h('td', {}, c.detail ?? '—'))));
+}
+
+async function loadSelfTest() {
+  const result = await call('GET', '/api/v1/panel/tech/selftest');
+  if (result.ok) renderSelfTest(result.data);
+  else if (result.status === 404) setText($('selftest-summary'), 'Pas encore lancé / Not run yet');
+}
+
+async function runSelfTest() {
+  const button = $('selftest-run');
+  if (button.getAttribute('aria-busy') === 'true') return;
+  button.setAttribute('aria-busy', 'true');
+  setText($('selftest-summary'), 'Autotest en cours… / Running…');
+  const result = await call('POST', '/api/v1/panel/tech/selftest');
+  button.removeAttribute('aria-busy');
+  if (result.ok) renderSelfTest(result.data);
+  else setText($('selftest-summary'), `HTTP ${result.status}: ${result.data?.error?.message ?? ''}`);
 }
 
 function renderDevices() {
@@ -89,6 +124,7 @@ function log(entry) {
   if (entry.type === 'command') text = `${entry.ok ? 'ok ' : 'ERR'} ${entry.device}.${entry.command} ${JSON.stringify(entry.args ?? {})} via ${entry.surface}${entry.identity ? `/${entry.identity}` : ''} ${entry.latencyMs} ms${entry.error ? ` — ${entry.error.code}: ${entry.error.message}` : ''}`;
   else if (entry.type === 'device') text = `${entry.device.id} ${entry.changed.join(',')} (${entry.reason})${entry.device.lastError && entry.changed.includes('lastError') ? ` — ${entry.device.lastError.code}: ${entry.device.lastError.message}` : ''}`;
   else if (entry.type === 'meeting') text = `meeting ${entry.phase}`;
+  else if (entry.type === 'selftest') text = entry.text;
   else text = JSON.stringify(entry);
   const list = $('log');
   list.prepend(h('li', { class: bad ? 'bad' : '' }, `${time} ${text}`));
@@ -112,6 +148,11 @@ function connect() {
     if (message.type === 'devices') {
       devices = Object.fromEntries(message.devices.map((d) => [d.id, d]));
       renderDevices();
+      return;
+    }
+    if (message.type === 'selftest') {
+      renderSelfTest(message.result);
+      log({ type: 'selftest', at: message.at, ok: message.result.ok, text: `selftest ${message.result.ok ? 'ok' : 'FAILED'} (${message.result.reason ?? ''})` });
       return;
     }
     if (message.type === 'device') {
@@ -149,6 +190,7 @@ async function init() {
     showLogin();
   });
   $('cmd-device').addEventListener('change', suggestCommands);
+  $('selftest-run').addEventListener('click', () => void runSelfTest());
   $('command').addEventListener('submit', async (event) => {
     event.preventDefault();
     let args;
