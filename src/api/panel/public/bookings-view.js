@@ -32,7 +32,7 @@ function renderSelfTest(ui) {
   const zone = state.config.timeZone;
   const locale = ui.locale();
   const problems = result.ok ? [] : selfTestProblems(result, state.devices, state.room?.helpLine, t);
-  const ok = problems.length === 0;
+  const ok = !!result.ok;
   $('selftest').classList.toggle('selftest-ok', ok);
   $('selftest').classList.toggle('selftest-bad', !ok);
   setText($('selftest-title'), ok ? `✓ ${t('selftest.ready')}` : t('selftest.problem'));
