@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MdcSimulator } from '../../drivers/samsung-mdc/simulator.ts';
 import { hasChromium } from '../helpers/browser.ts';
-import { checkScreen, dictionaryKeys, HELP, openPanel, showIdle, TestRegistry, text, waitUntil, type OpenPanel } from './panel-harness.ts';
+import { axeViolations, checkScreen, dictionaryKeys, HELP, openPanel, showIdle, TestRegistry, text, waitUntil, type OpenPanel } from './panel-harness.ts';
 
 /**
  * The panel and the room's calendar, in Chromium, against a daemon reading an ICS file (Europe/Paris,
@@ -141,6 +141,8 @@ scenes:
       await waitUntil('display offline', () => !panel!.daemon.room.device('display').online);
       await tech.getByRole('button', { name: /Lancer l’autotest/ }).click();
       await expect.poll(checks).toEqual(['display answers FAIL', 'display power FAIL', 'mics answers ok', 'codec answers ok']);
+      expect(await text(tech.locator('#selftest-checks tr[data-device="display"]').first())).toMatch(/^displayanswersFAIL[\d.]+offline/);
+      expect(await axeViolations(tech), 'axe-core on the technician page').toEqual([]);
       await expect.poll(() => text(page.locator('#selftest-title'))).toBe('Autotest : quelque chose ne va pas');
       expect(await text(page.locator('#selftest-problems'))).toBe(`L’écran ne répond pas — appelez le ${HELP}`);
       await page.getByRole('button', { name: 'Switch the panel to English' }).click();

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/loader.ts';
-import { startDaemon, type Daemon } from '../../src/daemon.ts';
-import { a11yProblems, contrastProblems, hasChromium, launchChromium } from '../helpers/browser.ts';
-import { ARTIFACTS, cameraCommands, closedPort, HELP, layoutProblems, roomYaml, SIZES, TestRegistry, text, waitUntil } from './panel-harness.ts';
+import { a11yProblems, contrastProblems, hasChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, cameraCommands, closedPort, HELP, layoutProblems, openPanel, roomYaml, SIZES, TestRegistry, text, waitUntil, type OpenPanel } from './panel-harness.ts';
 
 /**
  * A whole meeting on the panel in real Chromium, against an in-process daemon whose devices are
@@ -25,12 +20,10 @@ const BACK_DISPLAY_WAIT_MS = 15_000;
 
 describe.skipIf(!hasChromium())('touch panel: a meeting in Chromium', () => {
   const registry = new TestRegistry();
-  let dir: string;
-  let daemon: Daemon | undefined;
-  let browser: Browser | undefined;
+  let panel: OpenPanel | undefined;
+  let daemon: OpenPanel['daemon'] | undefined;
   let page: Page;
-  const log = pino({ level: 'silent' });
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const micPosts: string[] = [];
   const sent: Array<{ t: number; message: { type: string; command?: string; args?: Record<string, number> } }> = [];
 
@@ -46,14 +39,9 @@ describe.skipIf(!hasChromium())('touch panel: a meeting in Chromium', () => {
   }));
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'roomd-panel-'));
-    const config = roomYaml(dir, await closedPort());
-    [daemon, browser] = await Promise.all([
-      startDaemon(await parseConfig(config, 'panel.yaml', registry), { port: 0, log, backoff: { initialMs: 200, maxMs: 1000 } }),
-      launchChromium(),
-    ]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const deadPort = await closedPort();
+    panel = await openPanel({ prefix: 'panel', registry, yaml: (dir) => roomYaml(dir, deadPort) });
+    ({ daemon, page, pageErrors } = panel);
     page.on('request', (request) => {
       if (request.url().endsWith('/api/v1/meeting/microphones')) micPosts.push(request.postData() ?? '');
     });
@@ -65,9 +53,7 @@ describe.skipIf(!hasChromium())('touch panel: a meeting in Chromium', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await daemon?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await panel?.close();
   });
 
   it('starts at once with a display down, says what is out of order for the whole meeting, and moves the focus along', async () => {
