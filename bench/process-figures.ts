@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { startMosquitto, type Mosquitto } from '../tests/helpers/mosquitto.ts';
 import { atMost, median, round, unavailable, type Figure } from './lib/figures.ts';
-import { ensureCompiled, rssMb, startCameraProcessRig, type CameraProcessRig } from './lib/child-rig.ts';
+import { ensureCompiled, rssMb, startCameraProcessRig, unitEnvironment, type CameraProcessRig } from './lib/child-rig.ts';
 import { hasTool, sleep } from '../tests/helpers/rig.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,7 +43,7 @@ async function startProcess(file: string): Promise<Started> {
   const nodeArgs = process.env.ROOMD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/roomd.js'), '--config', file], {
     cwd: ROOT,
-    env: { ...process.env, ROOMD_LOG_LEVEL: 'info' },
+    env: { ...process.env, ...unitEnvironment(), ROOMD_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

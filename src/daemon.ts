@@ -19,7 +19,7 @@ import type { MqttService } from './api/mqtt/index.ts';
 import { bookingRoutes } from './api/rest/booking-routes.ts';
 import { selftestRoutes } from './api/rest/selftest-routes.ts';
 import { reportCsvRoutes } from './api/rest/report-csv-routes.ts';
-import { startBookings, type Bookings } from './calendar/index.ts';
+import type { Bookings } from './calendar/index.ts';
 import { SelfTestService } from './selftest/service.ts';
 
 export interface DaemonOptions {
@@ -132,7 +132,10 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   if (sessions) ctx.health.register('sessions', () => sessions.health());
   const wallMs = options.clock?.now ? { now: epochMs(options.clock.now) } : {};
   ctx.selftest = new SelfTestService(room, { log: log.child({ module: 'selftest' }), ...wallMs });
-  const bookings = startBookings({ config, room, meeting, ...(sessions ? { sessions } : {}), selftest: ctx.selftest, log, ...wallMs });
+  // Loaded only for a room with a calendar (the iCalendar parser is not small).
+  const bookings = config.calendar
+    ? (await import('./calendar/index.ts')).startBookings({ config, room, meeting, ...(sessions ? { sessions } : {}), selftest: ctx.selftest, log, ...wallMs })
+    : undefined;
   if (bookings) {
     ctx.calendar = bookings.calendar;
     ctx.health.register('calendar', () => bookings.calendar.health());

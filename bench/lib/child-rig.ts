@@ -11,6 +11,17 @@ const COMPILED = join(ROOT, 'dist/src/main.js');
 /** The launcher (what `npm start`, the `roomd` command and the systemd unit run): it runs dist/ when fresh. */
 const LAUNCHER = join(ROOT, 'bin/roomd.js');
 
+/**
+ * The environment the systemd unit gives the daemon (its `Environment=` lines, e.g. the malloc
+ * arena cap), so the figures are those of the room as installed. Unquoted `KEY=VALUE` only.
+ */
+export function unitEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(ROOT, 'systemd/roomd.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(\S*)$/gm)) env[m[1]!] = m[2]!;
+  return env;
+}
+
 function newestSource(dir: string, newest = 0): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -56,7 +67,7 @@ export async function spawnCompiled(configFile: string, timeoutMs = 20_000): Pro
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, LAUNCHER, '--config', configFile], {
     cwd: ROOT,
-    env: { ...process.env, ROOMD_FROM_SOURCE: '0', ROOMD_LOG_LEVEL: process.env.ROOMD_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, ...unitEnvironment(), ROOMD_FROM_SOURCE: '0', ROOMD_LOG_LEVEL: process.env.ROOMD_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -64,6 +64,8 @@ export class CalendarService implements BookingLookup {
   private skippedSeen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<boolean> | undefined;
+  /** A read asked for while one was in flight: it runs once that one ends (many asks, one read). */
+  private queued: Promise<boolean> | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: CalendarServiceOptions) {
@@ -93,9 +95,20 @@ export class CalendarService implements BookingLookup {
     clearInterval(this.timer);
   }
 
-  /** Reads the calendar now. True when it answered; on failure the last known bookings stay. */
+  /**
+   * Reads the calendar now. True when it answered; on failure the last known bookings stay. A read
+   * already in flight may have started before the change the caller wants to see, so the caller
+   * gets a fresh read after it (callers meanwhile share that one).
+   */
   refresh(): Promise<boolean> {
-    this.refreshing ??= this.readOnce().finally(() => (this.refreshing = undefined));
+    if (this.refreshing) {
+      this.queued ??= this.refreshing.then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.refreshing = this.readOnce().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 

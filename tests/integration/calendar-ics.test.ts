@@ -64,5 +64,11 @@ calendar: { url: ./salle.ics, refreshSeconds: 3600 }
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/from/);
     expect((await daemon.api('GET', '/api/v1/bookings?from=2026-04-02&to=2026-04-01')).status).toBe(400);
+    // An impossible day is refused, never rolled over into March.
+    const impossible = await daemon.api('GET', '/api/v1/bookings?from=2026-02-30');
+    expect(impossible.status).toBe(400);
+    expect(impossible.body.error.message).toMatch(/query\.from "2026-02-30"/);
+    // `to` as a bare date includes that day: the 31st's two bookings.
+    expect((await daemon.api('GET', '/api/v1/bookings?from=2026-03-31&to=2026-03-31')).body.bookings).toHaveLength(2);
   });
 });

@@ -59,6 +59,9 @@ devices:
     expect(has('/aedes/')).toBe(false);
     expect(has('embedded-broker.')).toBe(false);
     expect(has('/mqtt/')).toBe(true); // the bridge is in use
+    // No calendar configured: neither the bookings nor the iCalendar parser.
+    expect(has('/ical.js/')).toBe(false);
+    expect(loaded().filter((url) => /src\/calendar\/(?!wall-time\.)/.test(url))).toEqual([]);
   });
 
   it('builds /docs on the first visit, then serves the same OpenAPI document as /openapi.json', async () => {

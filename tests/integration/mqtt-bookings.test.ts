@@ -50,12 +50,19 @@ devices:
   });
 
   it('runs the self-test on B/selftest/set and publishes the result retained', async () => {
-    const requester = await TestClient.connect(broker.url, []);
+    const requester = await TestClient.connect(broker.url, [`${B}/result`]);
     try {
       await requester.client.publishAsync(`${B}/selftest/set`, 'run', { qos: 1 });
       const result = await watcher.waitForJson<any>(`${B}/selftest`);
       expect(result).toMatchObject({ ok: false, reason: 'mqtt' });
       expect(result.checks.find((c: any) => c.device === 'ghost' && c.check === 'answers')).toMatchObject({ ok: false, detail: expect.stringMatching(/^offline/) });
+      // A command like any other: exactly one result on B/result, carrying the self-test.
+      const answer = await requester.waitForJson<any>(`${B}/result`);
+      expect(answer).toMatchObject({ ok: true, command: 'selftest.run', selftest: { reason: 'mqtt', at: result.at } });
+      // A retained request would run at every connect: refused, with the reason.
+      await requester.client.publishAsync(`${B}/selftest/set`, 'run', { qos: 1, retain: true });
+      expect(await requester.waitForJson<any>(`${B}/result`, (r) => r.ok === false)).toMatchObject({ command: 'selftest.run', error: { code: 'RetainedCommand' } });
+      await requester.client.publishAsync(`${B}/selftest/set`, '', { qos: 1, retain: true });
     } finally {
       await requester.close();
     }

@@ -55,6 +55,6 @@ ${camera ? '  camera: { driver: visca, transport: { type: sim }, options: { addr
     const uniqueIds = [...after.values()].map((c) => c.unique_id);
     expect(new Set(uniqueIds).size).toBe(uniqueIds.length);
     // Nothing but what this run offers: the room's and the display's entities.
-    for (const topic of after.keys()) expect(topic).toMatch(/\/(display_[a-z_0-9]+|meeting[a-z_]*|km_month|co2_month|meetings_month|minutes_month|km_last|co2_last)\/config$/);
+    for (const topic of after.keys()) expect(topic).toMatch(/\/(display_[a-z_0-9]+|meeting[a-z_]*|km_month|co2_month|meetings_month|minutes_month|km_last|co2_last|selftest|selftest_run)\/config$/);
   }, 60_000);
 });

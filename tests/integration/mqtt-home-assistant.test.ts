@@ -176,6 +176,14 @@ devices:
     await eventually(() => Number(ha.state(count)), (v) => v >= before + 2);
   }, 60_000);
 
+  it('the self-test: its button runs it and its sensor shows the result, with every check as attributes', async () => {
+    const sensor = ha.entity('sensor', 'selftest');
+    await call(ha.entity('button', 'selftest_run'), 'press');
+    await eventually(() => ha.state(sensor), (s) => s === 'ready' || s === 'problem');
+    const attributes = ha.attributes(sensor) as { checks?: Array<{ device: string }> };
+    expect(attributes.checks?.map((c) => c.device)).toEqual(expect.arrayContaining(['camera', 'display']));
+  }, 60_000);
+
   it('exercised the command topic of every entity that has one, and roomd accepted each', () => {
     const commandable = ha.entities().filter((e) => typeof e.config.command_topic === 'string').map((e) => e.topic);
     expect(commandable.filter((topic) => !exercised.has(topic))).toEqual([]);

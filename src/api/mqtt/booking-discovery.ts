@@ -28,8 +28,8 @@ export function bookingEntities(
         value_template: "{{ 'ready' if value_json.ok else 'problem' }}",
         device_class: 'enum',
         options: ['ready', 'problem'],
+        // The whole result (when, and each device's checks) becomes the sensor's attributes.
         json_attributes_topic: selftest,
-        json_attributes_template: '{{ {"at": value_json.at, "failed": value_json.checks | rejectattr("ok") | map(attribute="device") | list} | tojson }}',
       },
     },
   ];

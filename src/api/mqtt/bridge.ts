@@ -119,7 +119,7 @@ export class MqttBridge {
       down: () => this.publishStatus(),
       message: (topic, payload, packet) => this.onMessage(topic, payload, packet),
     }, this.log.child({ link: 'commands' }), this.options.backoff);
-    this.bookingTopics = new BookingTopics(ctx, this.topics.base, config.role, (topic, payload) => this.conn.publish(topic, payload, { retain: true, qos: 1 }), this.log);
+    this.bookingTopics = new BookingTopics(ctx, this.topics.base, (topic, payload) => this.conn.publish(topic, payload, { retain: true, qos: 1 }));
   }
 
   get connected(): boolean {
@@ -220,7 +220,6 @@ export class MqttBridge {
       if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
       return;
     }
-    if (this.bookingTopics.handle(topic, payload, packet)) return;
     const incoming = this.topics.parse(topic);
     if (incoming) this.handler.handle(incoming, payload, packet);
   }

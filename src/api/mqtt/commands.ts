@@ -36,6 +36,8 @@ export interface MqttResult {
   /** `meeting.microphones`: the room's microphones after the command, and each device's outcome (as REST). */
   microphones?: unknown;
   results?: unknown;
+  /** `selftest`: the result (also published, retained, on `B/selftest`). */
+  selftest?: unknown;
 }
 
 /** Where a result goes: `B/result`, and with MQTT 5 the request's response topic and correlation data. */
@@ -79,6 +81,7 @@ export class CommandHandler {
     };
     // The topic alone names this command: say so even when the payload cannot be read.
     if (incoming.kind === 'microphones') command = 'meeting.microphones';
+    if (incoming.kind === 'selftest') command = 'selftest.run';
     if (incoming.kind === 'invalid') {
       if (incoming.device) device = incoming.device;
       fail(new RoomError('BadRequest', incoming.reason));
@@ -119,6 +122,11 @@ export class CommandHandler {
         this.runMicrophones(request, id).then((result) => this.reply(result, route), fail);
         return;
       }
+      if (incoming.kind === 'selftest') {
+        // Any payload runs it: HA's button sends `run`, a script may send anything.
+        this.runSelfTest().then((result) => this.reply(result, route), fail);
+        return;
+      }
       device = incoming.device;
       let request: CommandRequest;
       if (incoming.kind === 'device') {
@@ -154,6 +162,12 @@ export class CommandHandler {
     return { ...(id !== undefined ? { id } : {}), ok: true, command: 'meeting.microphones', microphones, results };
   }
 
+  private async runSelfTest(): Promise<MqttResult> {
+    if (!allows(this.role, 'meeting')) throw new RoomError('Forbidden', `the ${this.role} role may not run the self-test (set mqtt.role)`);
+    if (!this.ctx.selftest) throw new RoomError('NotFound', 'the self-test is not available');
+    return { ok: true, command: 'selftest.run', selftest: await this.ctx.selftest.run('mqtt') };
+  }
+
   private async runMeeting(request: MeetingRequest, id: RequestId | undefined): Promise<MqttResult> {
     if (!allows(this.role, 'meeting')) throw new RoomError('Forbidden', `the ${this.role} role may not start or end meetings`);
     const base = { ...(id !== undefined ? { id } : {}), ok: true, command: `meeting.${request.action}` };
@@ -175,6 +189,8 @@ function describe(incoming: IncomingTopic): string {
       return 'meeting/set';
     case 'microphones':
       return 'meeting/microphones/set';
+    case 'selftest':
+      return 'selftest/set';
     case 'device':
       return `${incoming.device}/set`;
     case 'capability':

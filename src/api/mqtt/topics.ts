@@ -74,7 +74,10 @@ export class Topics {
       return { kind: 'invalid', reason: `empty ${what} in topic ${topic}`, ...(levels[0] ? { device: levels[0] } : {}) };
     }
     if (levels.length === 2) {
-      return levels[0] === 'meeting' ? { kind: 'meeting' } : { kind: 'device', device: levels[0]! };
+      if (levels[0] === 'meeting') return { kind: 'meeting' };
+      // `selftest` is a reserved level too: `selftest/set` runs the room's self-test.
+      if (levels[0] === 'selftest') return { kind: 'selftest' };
+      return { kind: 'device', device: levels[0]! };
     }
     if (levels.length === 3) {
       // `meeting` is a reserved level, never a device: `meeting/microphones/set` is the room's own.
@@ -88,6 +91,7 @@ export class Topics {
 export type IncomingTopic =
   | { kind: 'meeting' }
   | { kind: 'microphones' }
+  | { kind: 'selftest' }
   | { kind: 'device'; device: string }
   | { kind: 'capability'; device: string; capability: string }
   | { kind: 'invalid'; reason: string; device?: string };

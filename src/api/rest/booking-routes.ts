@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
-import { wallTimeToUtc, zonedDay } from '../../calendar/wall-time.ts';
-import { systemTimeZone } from '../../sessions/time.ts';
+import { zonedDay } from '../../calendar/wall-time.ts';
+import { systemTimeZone, toMs } from '../../sessions/time.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
@@ -27,14 +27,6 @@ const BookingsAnswer = Type.Object({ bookings: Type.Array(BookingSchema) });
 
 const DAY_MS = 86_400_000;
 
-/** A query bound: an instant, or the start of a room day (`to` as a bare date includes that day). */
-function bound(value: string, timeZone: string, end: boolean): number {
-  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!date) return Date.parse(value);
-  const [y, m, d] = date.slice(1).map(Number) as [number, number, number];
-  return wallTimeToUtc({ year: y, month: m, day: d + (end ? 1 : 0), hour: 0, minute: 0, second: 0 }, timeZone);
-}
-
 /** `GET /api/v1/bookings`: the room's bookings (from the calendar), today and the next 7 days unless asked. */
 export function bookingRoutes(ctx: ApiContext) {
   return async (app: FastifyInstance) => {
@@ -48,9 +40,9 @@ export function bookingRoutes(ctx: ApiContext) {
       const calendar = ctx.calendar;
       if (!calendar) throw new RoomError('NotFound', 'bookings are off: no calendar is configured');
       const zone = ctx.config.room.timezone ?? systemTimeZone();
-      const from = q.from ? bound(q.from, zone, false) : zonedDay(Date.now(), zone).start;
-      const to = q.to ? bound(q.to, zone, true) : from + 8 * DAY_MS;
-      if (!Number.isFinite(from) || !Number.isFinite(to)) throw new RoomError('BadRequest', 'query.from / query.to: not a valid date');
+      // Bare dates are the room's days, read as the session report reads them (impossible dates refused).
+      const from = q.from ? toMs(q.from, 'query.from', zone, 'from') : zonedDay(Date.now(), zone).start;
+      const to = q.to ? toMs(q.to, 'query.to', zone, 'to') : from + 8 * DAY_MS;
       if (to <= from) throw new RoomError('BadRequest', 'query.to must be after query.from');
       if (to - from > 400 * DAY_MS) throw new RoomError('BadRequest', 'query: at most 400 days at once');
       return { bookings: calendar.list(from, to) };
