@@ -28,9 +28,17 @@ describe.skipIf(!hasChromium())('panel: bookings and the self-test in Chromium',
   let panel: OpenPanel | undefined;
   let page: Page;
   let keys: string[];
+  const sockets: string[] = [];
+  const pings: number[] = [];
   // The daemon's clock runs at the real pace from TEST_TIME; the page's clock is set to the same instant.
-  const offset = TEST_TIME - Date.now();
+  let offset = TEST_TIME - Date.now();
   const now = () => new Date(Date.now() + offset);
+  /** Moves both clocks (the daemon's and the page's) to `iso`, as if the room had waited until then. */
+  const jumpTo = async (iso: string) => {
+    offset = Date.parse(iso) - Date.now();
+    await page.clock.setSystemTime(now());
+    await panel!.daemon.bookings!.scheduler.tick();
+  };
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(panel!.daemon.url + path, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
     return { status: res.status, body: (await res.json()) as any };
@@ -69,6 +77,13 @@ scenes:
       },
     });
     page = panel.page;
+    // Every socket the page opens, and the heartbeats it sends on them.
+    page.on('websocket', (ws) => {
+      sockets.push(ws.url());
+      ws.on('framesent', (frame) => {
+        if (typeof frame.payload === 'string' && frame.payload.includes('"ping"')) pings.push(Date.now());
+      });
+    });
     await page.clock.install({ time: now() });
     await panel.daemon.bookings!.calendar.refresh();
     await panel.daemon.bookings!.scheduler.tick();
@@ -189,6 +204,37 @@ scenes:
     await expect.poll(async () => (await rows())[2]).toBe('14 h 00 – 16 h 00Commune de RiolsConseil municipal — visio avec la préfectureTenue');
     expect(await page.locator('#booking-start').isHidden()).toBe(true);
     expect(await page.locator('#org-group').isVisible()).toBe(true);
+  }, 120_000);
+
+  it('shows a booking in progress as such, and offers it while it lasts', async () => {
+    // 16:35 in Paris: the Office de tourisme's booking began five minutes ago and nobody started it yet.
+    await jumpTo('2026-03-31T14:35:00Z');
+    await expect.poll(() => text(page.locator('#next-line'))).toBe('Réunion en cours depuis 16 h 30 : Office de tourisme');
+    await expect.poll(rows).toEqual([
+      '8 h 30 – 9 h 30PNRPoint d’équipeTerminée',
+      '11 h 00 – 12 h 00Commune de RiolsCommission des travauxAnnulée',
+      '14 h 00 – 16 h 00Commune de RiolsConseil municipal — visio avec la préfectureTenue',
+      '16 h 30 – 17 h 30Office de tourismePermanence d’accueil des porteurs de projetsEn cours',
+    ]);
+    await page.waitForSelector('#booking-start:not([hidden])');
+    expect(await text(page.locator('#booking-who'))).toBe('Office de tourisme');
+    expect(await text(page.locator('#booking-when'))).toBe('16 h 30 – 17 h 30'); // no SIP room: no call announced
+    await page.getByRole('button', { name: 'Switch the panel to English' }).click();
+    await expect.poll(() => text(page.locator('#next-line'))).toBe('Meeting in progress since 4:30 pm: Office de tourisme');
+    await page.getByRole('button', { name: 'Passer le panneau en français' }).click();
+    await checkScreen(page, 'bookings-now', keys, { main: '#start' });
+
+    // 17:30: the day is over; it says so quietly, and the usual start is back.
+    await jumpTo('2026-03-31T15:30:00Z');
+    await expect.poll(() => text(page.locator('#next-line'))).toBe('Plus aucune réunion prévue aujourd’hui.');
+    expect(await page.locator('#next-line').getAttribute('class')).toContain('next-line-quiet');
+    await page.waitForSelector('#booking-start[hidden]', { state: 'attached' });
+    expect(await page.locator('#org-group').isVisible()).toBe(true);
+    // The clock jumps did not cost the link: the heartbeat measures silence on the monotonic clock,
+    // so two heartbeats later the page still talks on the socket it opened first.
+    const jumped = Date.now();
+    await expect.poll(() => pings.filter((t) => t > jumped).length, { timeout: 40_000, interval: 500 }).toBeGreaterThanOrEqual(2);
+    expect(sockets).toHaveLength(1);
     expect(panel!.pageErrors, 'uncaught errors in the page').toEqual([]);
   }, 120_000);
 });

@@ -42,17 +42,19 @@ export class Connection {
     socket.addEventListener('open', () => {
       opened = true;
       this.attempt = 0;
-      this.lastHeard = Date.now();
+      // Silence is measured on the monotonic clock: the tablet's wall clock being set (NTP, a
+      // technician) is not the link dying.
+      this.lastHeard = performance.now();
       clearInterval(this.heartbeat);
       // A link that died without a close frame (cable pulled, daemon frozen) only shows as silence.
       this.heartbeat = setInterval(() => {
-        if (Date.now() - this.lastHeard > this.heartbeatMs + this.timeoutMs) socket.close(4000, 'heartbeat timeout');
+        if (performance.now() - this.lastHeard > this.heartbeatMs + this.timeoutMs) socket.close(4000, 'heartbeat timeout');
         else this.sendRaw({ type: 'ping', id: `hb-${Date.now()}` });
       }, this.heartbeatMs);
       this.onOpen?.();
     });
     socket.addEventListener('message', (event) => {
-      this.lastHeard = Date.now();
+      this.lastHeard = performance.now();
       let message;
       try {
         message = JSON.parse(event.data);
