@@ -106,6 +106,7 @@ describe('panel server: tokens and a PIN', () => {
   it('checks the PIN on the server, sets an HttpOnly SameSite=Strict cookie, and then lets commands through', async () => {
     expect((await d.app.inject({ url: '/tech', ...REMOTE })).statusCode).toBe(200); // the PIN form
     expect((await d.app.inject({ url: '/api/v1/panel/tech/devices', ...REMOTE })).statusCode).toBe(401);
+    expect((await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/selftest', ...REMOTE })).statusCode).toBe(401);
     const wrong = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/login', payload: { pin: '000000' }, ...REMOTE });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
@@ -117,6 +118,12 @@ describe('panel server: tokens and a PIN', () => {
     const headers = { cookie: cookie.split(';')[0]!, host: 'room.example:8080' };
     expect((await d.app.inject({ url: '/api/v1/panel/tech/session', headers, ...REMOTE })).json()).toMatchObject({ pinRequired: true, authenticated: true });
     expect((await d.app.inject({ url: '/api/v1/panel/tech/devices', headers, ...REMOTE })).statusCode).toBe(200);
+    // The self-test button: none has run (404), then one runs from the panel and is read back.
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/selftest', headers, ...REMOTE })).statusCode).toBe(404);
+    const run = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/selftest', headers, ...REMOTE });
+    expect(run.statusCode).toBe(200);
+    expect(run.json()).toMatchObject({ ok: true, reason: 'panel', checks: [] });
+    expect((await d.app.inject({ url: '/api/v1/panel/tech/selftest', headers, ...REMOTE })).json()).toEqual(run.json());
     // The command box reaches the command bus (here: an unknown device, so 404 from the core).
     const cmd = await d.app.inject({ method: 'POST', url: '/api/v1/panel/tech/devices/nope/commands/powerOn', headers, payload: {}, ...REMOTE });
     expect(cmd.statusCode).toBe(404);
