@@ -71,7 +71,9 @@ devices:
   mics: { driver: shure-dcs, transport: { type: sim } }
   codec: { driver: baresip, transport: { type: sim, options: { ringMs: 50, answerMs: 100 } } }
 scenes:
-  meetingStart: [ { device: display, command: powerOn }, { device: mics, command: unmuteMicrophones } ]
+  # The microphones' step waits for the array to report muted: the start is held on the progress
+  # screen until the test presses the array's own button, so that screen can be looked at.
+  meetingStart: [ { device: display, command: powerOn }, { device: mics, command: unmuteMicrophones, waitFor: { micMuted: true }, timeoutMs: 60000 } ]
   meetingEnd: [ { device: display, command: powerOff }, { device: mics, command: muteMicrophones } ]
 `;
       },
@@ -179,6 +181,9 @@ scenes:
     await page.getByRole('button', { name: 'Démarrer la réunion' }).click();
     await shown;
     expect(await text(page.locator('#progress-who'))).toBe('Commune de Riols — Conseil municipal — visio avec la préfecture');
+    await expect.poll(() => page.locator('#progress-list .step-running').count()).toBe(1); // the microphones, held
+    await checkScreen(page, 'bookings-progress', keys);
+    registry.mics!.pressMuteButton();
     await page.waitForSelector('#view-meeting:not([hidden])', { timeout: 20_000 });
     await waitUntil('the call is up', () => registry.codec?.call()?.state === 'ESTABLISHED', 15_000);
     expect(registry.codec!.call()!.peer).toBe(RIOLS_SIP);
