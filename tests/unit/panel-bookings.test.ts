@@ -88,5 +88,8 @@ describe('panel bookings logic (public/bookings.js)', async () => {
     expect(b.selfTestProblems({ ok: false, checks: [{ device: 'ghost', check: 'temperature', ok: false, ms: 1 }] }, {}, undefined, fr)
       .map((p: { text: string }) => plain(p.text))).toEqual(['ghost : vérification « temperature » en échec — prévenez l’accueil']);
     expect(b.selfTestProblems({ ok: true, checks: [] }, devices, '04', fr)).toEqual([]);
+    // The display answers again since: said so, without the help line.
+    const back = { ...devices, display: { ...devices.display, online: true } };
+    expect(b.selfTestProblems(result, back, '04 67 00 00 00', fr)[0]).toEqual({ device: 'display', text: 'Écran\u202f: ne répondait pas, répond de nouveau', recovered: true });
   });
 });

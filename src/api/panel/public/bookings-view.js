@@ -32,11 +32,12 @@ function renderSelfTest(ui) {
   const zone = state.config.timeZone;
   const locale = ui.locale();
   const problems = result.ok ? [] : selfTestProblems(result, state.devices, state.room?.helpLine, t);
-  const ok = !!result.ok;
+  // Ready when every check passed, or when every device that failed only by not answering is back.
+  const ok = !!result.ok || (problems.length > 0 && problems.every((p) => p.recovered));
   $('selftest').classList.toggle('selftest-ok', ok);
   $('selftest').classList.toggle('selftest-bad', !ok);
   setText($('selftest-title'), ok ? `✓ ${t('selftest.ready')}` : t('selftest.problem'));
-  renderList($('selftest-problems'), JSON.stringify([locale, problems]), () => problems.map((p) => h('li', { dataset: { device: p.device } }, p.text)));
+  renderList($('selftest-problems'), JSON.stringify([locale, problems]), () => problems.map((p) => h('li', { class: p.recovered ? 'recovered' : undefined, dataset: { device: p.device } }, p.text)));
   const time = formatTime(locale, result.at, zone);
   const sameDay = roomDay(result.at, zone) === roomDay(Date.now(), zone);
   const date = () => new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', ...(zone ? { timeZone: zone } : {}) }).format(new Date(result.at));

@@ -98,7 +98,9 @@ const CHECK_KEYS = { power: 'check.power', registration: 'check.registration', l
 /**
  * The self-test's problems, one per device, in a visitor's words with the help line:
  * « L’écran ne répond pas — appelez le 04 67 00 00 00 » when it did not answer (or was offline),
- * « Caméra : position non relue — appelez le … » when it answered but a check failed.
+ * « Caméra : la position ne se relit pas — appelez le … » when it answered but a check failed.
+ * A device that did not answer but is online now is `recovered` (« Écran : répond de nouveau »):
+ * telling a visitor to call about a screen that works would be wrong.
  */
 export function selfTestProblems(result, devices, helpLine, t) {
   const labels = deviceLabels(devices, t);
@@ -111,9 +113,10 @@ export function selfTestProblems(result, devices, helpLine, t) {
   return [...failed].map(([device, checks]) => {
     const info = labels[device] ?? { kind: 'other', label: device, named: true };
     const silent = checks.some((c) => c.check === 'answers' || /^offline/.test(c.detail ?? ''));
+    if (silent && devices?.[device]?.online) return { device, text: t('selftest.recovered', { name: info.label }), recovered: true };
     const what = silent
       ? info.named ? t('fail.silent.named', { name: info.label }) : t(`fail.silent.${info.kind}`)
       : t('check.failed', { name: info.label, checks: checks.map((c) => (CHECK_KEYS[c.check] ? t(CHECK_KEYS[c.check]) : t('check.other', { check: c.check }))).join(', ') });
-    return { device, text: phone ? t('fail.help', { what, helpLine: phone }) : t('fail.noHelp', { what }) };
+    return { device, text: phone ? t('fail.help', { what, helpLine: phone }) : t('fail.noHelp', { what }), recovered: false };
   });
 }
