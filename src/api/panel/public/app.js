@@ -1,7 +1,7 @@
 import { makeApi, friendlyError, readToken } from './api.js';
 import { formatClock, startableBooking } from './bookings.js';
 import { bindBookings } from './bookings-view.js';
-import { CalendarFeed } from './calendar-feed.js';
+import { CRASH_KEY, RoomFeed } from './room-feed.js';
 import { Connection } from './connection.js';
 import { $, setAttr, setHidden, setText } from './dom.js';
 import { bindEnd, renderEnd } from './end-view.js';
@@ -24,7 +24,6 @@ import { store, stored } from './storage.js';
 
 const ACK_KEY = 'roomd.panel.ackSession';
 const CAMERA_KEY = 'roomd.panel.camera';
-const CRASH_KEY = 'roomd.panel.seenInterrupted';
 
 
 const token = readToken();
@@ -69,7 +68,7 @@ const helpLine = () => state.room?.helpLine?.replace(/ /g, '\u00a0');
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 const conn = new Connection({ url: wsUrl, onClose: handleClose, onMessage: handleMessage });
-const feed = new CalendarFeed({ api, state, render: () => render() });
+const feed = new RoomFeed({ api, state, render: () => render() });
 
 /**
  * Sends a command over the WebSocket and resolves with its result; `busyKey` keeps a double tap
@@ -90,22 +89,6 @@ async function command(device, name, args, what, busyKey, { quiet = [] } = {}) {
   return result;
 }
 
-async function loadConfig() {
-  const result = await api('GET', '/api/v1/panel/config');
-  if (result.ok) {
-    state.config = { inputs: {}, ...result.data };
-    render();
-  }
-}
-
-/** After a restart: was the last meeting cut short (closed `interrupted`)? Shown once per session. */
-async function loadLastSession() {
-  const result = await api('GET', '/api/v1/sessions?limit=1');
-  const last = result.ok ? result.data?.sessions?.[0] : undefined;
-  state.interrupted = last?.status === 'interrupted' && stored(localStorage, CRASH_KEY) !== last.id ? { id: last.id, startedAt: last.startedAt } : undefined;
-  render();
-}
-
 function handleMessage(message) {
   if (message.type === 'state' && message.snapshot) {
     // The snapshot replaces everything: nothing from before the reconnect survives.
@@ -115,12 +98,8 @@ function handleMessage(message) {
     state.denied = false;
     state.everConnected = true;
     state.busy.clear();
-    feed.reset();
+    feed.reload();
     onMeeting(message.meeting ?? { active: false, phase: 'idle' });
-    // The bookings need the room's time zone and whether it has a calendar: the config first.
-    void loadConfig().then(() => feed.loadBookings());
-    void feed.loadSelfTest();
-    void loadLastSession();
   } else if (message.type === 'state' && message.removed) {
     delete state.devices[message.removed];
   } else if (message.type === 'state' && message.device) {
