@@ -81,6 +81,19 @@ export class SessionDb {
     this.db.prepare('VACUUM INTO ?').run(target);
   }
 
+  /** Closed sessions the fleet collector has not confirmed at their current revision, oldest first. */
+  outboxRows(limit: number): Array<{ record: SessionRecord; revision: number }> {
+    const rows = this.db
+      .prepare("SELECT * FROM sessions WHERE revision > fleet_acked AND status != 'open' ORDER BY started_at, id LIMIT ?")
+      .all(limit) as Array<SessionRow & { revision: number }>;
+    return rows.map((row) => ({ record: this.record(row), revision: row.revision }));
+  }
+
+  /** The collector stored `id` at `revision`: nothing to send until the next change. */
+  outboxAck(id: string, revision: number): boolean {
+    return this.db.prepare('UPDATE sessions SET fleet_acked = ? WHERE id = ? AND fleet_acked < ? AND ? <= revision').run(revision, id, revision, revision).changes > 0;
+  }
+
   /** A read that touches the file (health). */
   ping(): void {
     this.db.prepare('SELECT count(*) FROM sessions').get();

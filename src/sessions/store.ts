@@ -340,6 +340,30 @@ export class SessionStore {
    * `ok` unless the file cannot be used now (or was deleted/replaced in the last `incidentHoldMs`);
    * `detail` names the file, the error and what is queued.
    */
+  /**
+   * The fleet outbox: closed sessions (complete, with calls) the collector has not yet confirmed at
+   * their current revision, oldest first. Empty while the file is unusable: they are sent once it
+   * takes the queued writes again.
+   */
+  outbox(limit = 100): Array<{ session: SessionRecord; revision: number }> {
+    if (!this.file.current) return [];
+    try {
+      return this.file.read((db) => db.outboxRows(limit)).map(({ record, revision }) => ({ session: record, revision }));
+    } catch {
+      return [];
+    }
+  }
+
+  /** The collector confirmed `id` at `revision`. False when nothing changed (old revision, unknown id, file unusable). */
+  outboxAck(id: string, revision: number): boolean {
+    if (!this.file.current) return false;
+    try {
+      return this.file.read((db) => db.outboxAck(id, revision));
+    } catch {
+      return false; // the collector's next copy of the ack, or our next send, settles it
+    }
+  }
+
   health(): { ok: boolean; detail?: string } {
     if (this.closed) return { ok: false, detail: 'closed' };
     this.file.checkFile();
