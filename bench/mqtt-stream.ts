@@ -42,6 +42,7 @@ export async function mqttStream(): Promise<Figure[]> {
   const broker = await startMosquitto();
   let rig: CameraProcessRig | undefined;
   let client: mqtt.MqttClient | undefined;
+  let observer: mqtt.MqttClient | undefined;
   try {
     rig = await startCameraProcessRig({ extraYaml: `mqtt: { url: "${broker.url}" }`, checks: ['mqtt'] });
     const sim = rig.sim;
@@ -49,6 +50,13 @@ export async function mqttStream(): Promise<Figure[]> {
     // The publisher's own Nagle is not what is measured: its small writes go out at once.
     (client.stream as Socket).setNoDelay?.(true);
     const topic = `roomd/${rig.roomId}/camera/set`;
+    // The broker's own share: the same stream seen by a client here that only reads (as a Node-RED
+    // "mqtt in" node does). roomd's share is the rest, up to the frame at the camera.
+    observer = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    (observer.stream as Socket).setNoDelay?.(true);
+    await observer.subscribeAsync(topic, { qos: 0 });
+    const seen: number[] = [];
+    observer.on('message', () => seen.push(performance.now()));
     const payload = (n: number) => JSON.stringify({ command: 'recallPreset', args: { preset: n } });
     // The daemon's subscription may trail its connection: wait until a command gets through.
     await until('daemon subscribed', async () => {
@@ -57,6 +65,7 @@ export async function mqttStream(): Promise<Figure[]> {
       return sim.log.waitFor((e) => e.dir === 'in' && e.hex === recallFrame(9), 300, from).then(() => true, () => false);
     });
     await sleep(500);
+    seen.length = 0;
 
     const from = sim.log.entries.length;
     const sends: Array<{ at: number; hex: string }> = [];
@@ -77,6 +86,10 @@ export async function mqttStream(): Promise<Figure[]> {
 
     // Pair frames with sends in order (MQTT and the device queue keep it); a send without its frame is lost.
     const arrived = recalls();
+    // Other frames the driver sent (the position read-back after a recall, the 1 s status poll):
+    // a recall queued behind one waits for the camera's answer to it.
+    const others = sim.log.entries.slice(from).filter((e) => e.dir === 'in' && !e.hex.startsWith('81 01 04 3F 02')).map((e) => e.t);
+    const clear: number[] = [];
     const lags: number[] = [];
     const arrivals: number[] = [];
     let lost = 0;
@@ -87,6 +100,7 @@ export async function mqttStream(): Promise<Figure[]> {
       if (j < arrived.length && arrived[j]!.hex === send.hex) {
         if (i >= WARMUP) {
           lags.push(arrived[j]!.t - send.at);
+          if (!others.some((t) => t > send.at && t < arrived[j]!.t)) clear.push(arrived[j]!.t - send.at);
           arrivals.push(arrived[j]!.t);
         }
         j++;
@@ -94,8 +108,9 @@ export async function mqttStream(): Promise<Figure[]> {
         lost++;
       }
     }
+    const brokerLeg = seen.slice(WARMUP).map((t, k) => t - sends[WARMUP + k]!.at);
     const rate = (sends.length - 1) / ((sends.at(-1)!.at - sends[0]!.at) / 1000);
-    const notes = `${rig.link}, mosquitto default settings ${broker.url}, compiled daemon in its own process, QoS 0 at ${round(rate)} msg/s, ${WARMUP} warm-up + ${SAMPLES}; lost ${lost}/${sends.length}; ${spread(lags)} ms; ${bunched(arrivals)} frames < 1 ms after the previous; ${loop}`;
+    const notes = `${rig.link}, mosquitto default settings ${broker.url}, compiled daemon in its own process, QoS 0 at ${round(rate)} msg/s, ${WARMUP} warm-up + ${SAMPLES}; lost ${lost}/${sends.length}; ${spread(lags)} ms; ${bunched(arrivals)} frames < 1 ms after the previous; recalls with no other frame on the line meanwhile: ${clear.length}, p50 ${round(percentile(clear, 50))}, p99 ${round(percentile(clear, 99))} ms; the broker's share (publish → a read-only client here): p50 ${round(percentile(brokerLeg, 50))}, p99 ${round(percentile(brokerLeg, 99))} ms (${brokerLeg.length}); ${loop}`;
     const p50 = percentile(lags, 50);
     const p99 = percentile(lags, 99);
     return [
@@ -104,6 +119,7 @@ export async function mqttStream(): Promise<Figure[]> {
     ];
   } finally {
     await client?.endAsync().catch(() => {});
+    await observer?.endAsync().catch(() => {});
     await rig?.close();
     await broker.close();
   }

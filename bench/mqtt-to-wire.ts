@@ -1,7 +1,8 @@
 import mqtt from 'mqtt';
 import { startMosquitto } from '../tests/helpers/mosquitto.ts';
 import { atMost, percentile, spread, unavailable, type Figure } from './lib/figures.ts';
-import { driveFrame, startCameraRig, STOP_FRAME } from './lib/camera-rig.ts';
+import { driveFrame, STOP_FRAME } from './lib/camera-rig.ts';
+import { startCameraProcessRig, type CameraProcessRig } from './lib/child-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
 import { hasTool, until } from '../tests/helpers/rig.ts';
 import { panSpeed } from './rest-to-wire.ts';
@@ -22,14 +23,12 @@ export async function mqttToWire(): Promise<Figure[]> {
     ];
   }
   const broker = await startMosquitto();
-  let rig: Awaited<ReturnType<typeof startCameraRig>> | undefined;
+  let rig: CameraProcessRig | undefined;
   let client: mqtt.MqttClient | undefined;
   try {
-    rig = await startCameraRig({ extraYaml: `mqtt: { url: "${broker.url}", homeAssistant: { discovery: false } }` });
-    const daemon = rig.daemon;
-    await until('MQTT bridge connected', () => daemon.ctx.health.run().mqtt?.ok === true, 10_000);
+    rig = await startCameraProcessRig({ extraYaml: `mqtt: { url: "${broker.url}", homeAssistant: { discovery: false } }`, checks: ['mqtt'] });
     client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
-    const topic = `roomd/${daemon.config.room.id}/camera/set`;
+    const topic = `roomd/${rig.roomId}/camera/set`;
     // The bridge's subscription may trail its connection: wait until a command gets through.
     await until('bridge subscribed', async () => {
       const from = rig!.sim.log.entries.length;
@@ -53,7 +52,7 @@ export async function mqttToWire(): Promise<Figure[]> {
     const stopped = rig.sim.log.waitFor((e) => e.dir === 'in' && e.hex === STOP_FRAME, 3000, rig.sim.log.entries.length);
     client.publish(topic, JSON.stringify({ command: 'stop' }));
     await stopped;
-    const notes = `mosquitto ${broker.url}, QoS 0, ${rig.link}, move with a new pan speed each time, after ${WARMUP} warm-up; ${spread(lags)} ms; ${loop}`;
+    const notes = `mosquitto ${broker.url}, QoS 0, ${rig.link}, compiled daemon in its own process, move with a new pan speed each time, after ${WARMUP} warm-up; ${spread(lags)} ms; ${loop}`;
     return [
       { key: 'mqttToWireP50Ms', value: percentile(lags, 50), unit: 'ms', goal: '', samples: lags.length, notes: 'publish → Pan-tilt Drive frame received by the simulator' },
       atMost('mqttToWireP99Ms', percentile(lags, 99), 10, 'ms', lags.length, notes),

@@ -1,5 +1,6 @@
 import { atMost, percentile, spread, type Figure } from './lib/figures.ts';
-import { driveFrame, startCameraRig, STOP_FRAME } from './lib/camera-rig.ts';
+import { driveFrame, STOP_FRAME } from './lib/camera-rig.ts';
+import { startCameraProcessRig } from './lib/child-rig.ts';
 import { LoopWatch } from './lib/loop-delay.ts';
 import { benchClient } from '../tests/helpers/rig.ts';
 
@@ -18,7 +19,7 @@ export function panSpeed(i: number): number {
  * status poll runs meanwhile, as in a room.
  */
 export async function restToWire(): Promise<Figure[]> {
-  const rig = await startCameraRig();
+  const rig = await startCameraProcessRig();
   const client = benchClient(rig.daemon.url);
   try {
     const watch = new LoopWatch();
@@ -39,7 +40,7 @@ export async function restToWire(): Promise<Figure[]> {
     const stopped = rig.sim.log.waitFor((e) => e.dir === 'in' && e.hex === STOP_FRAME, 3000, rig.sim.log.entries.length);
     await client.request('POST', '/api/v1/devices/camera/commands/stop', {});
     await stopped;
-    const notes = `${rig.link}; move with a new pan speed each time, keep-alive node:http, one at a time, after ${WARMUP} warm-up; ${spread(lags)} ms; ${loop}`;
+    const notes = `${rig.link}, compiled daemon in its own process; move with a new pan speed each time, keep-alive node:http, one at a time, after ${WARMUP} warm-up; ${spread(lags)} ms; ${loop}`;
     return [
       { key: 'restToWireP50Ms', value: percentile(lags, 50), unit: 'ms', goal: '', samples: lags.length, notes: 'request written → Pan-tilt Drive frame received by the simulator' },
       atMost('restToWireP99Ms', percentile(lags, 99), 5, 'ms', lags.length, notes),

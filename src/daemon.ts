@@ -8,7 +8,7 @@ import type { DeviceConfig, RoomdConfig } from './config/schema.ts';
 import { loadConfig } from './config/loader.ts';
 import { applyConfig, roomInfo, type ReloadResult } from './reload.ts';
 import { MeetingController } from './core/meeting.ts';
-import { Room } from './core/room.ts';
+import { Room, type CommandResult } from './core/room.ts';
 import type { BackoffOptions, DeviceSpec } from './core/device-runtime.ts';
 import { createLogger } from './logging.ts';
 import { SessionStore } from './sessions/index.ts';
@@ -16,6 +16,11 @@ import { sessionRoutes } from './api/rest/session-routes.ts';
 import { metricsRoutes } from './api/rest/metrics-routes.ts';
 import { panelRoutes } from './api/panel/index.ts';
 import type { MqttService } from './api/mqtt/index.ts';
+import { bookingRoutes } from './api/rest/booking-routes.ts';
+import { selftestRoutes } from './api/rest/selftest-routes.ts';
+import { reportCsvRoutes } from './api/rest/report-csv-routes.ts';
+import { startBookings, type Bookings } from './calendar/index.ts';
+import { SelfTestService } from './selftest/service.ts';
 
 export interface DaemonOptions {
   log?: PinoLogger;
@@ -28,12 +33,23 @@ export interface DaemonOptions {
   sessions?: SessionStore | null;
   /** How often a failing session log is retried and its file checked (tests shorten it). */
   sessionsRetryMs?: number;
+  /**
+   * The wall clock (tests jump and move it: durations, bookings, no-shows, warm-up, auto-end) and
+   * the monotonic one durations are measured on (default `performance.now`). The composition root
+   * passes neither.
+   */
+  clock?: { now?: () => Date; monotonic?: () => number };
+}
+
+function epochMs(now: () => Date): () => number {
+  return () => now().getTime();
 }
 
 /** Never throws: an unusable file starts the store degraded (health names it), the room runs. */
-function openSessions(config: RoomdConfig, log: PinoLogger, retryMs?: number): SessionStore {
+function openSessions(config: RoomdConfig, log: PinoLogger, retryMs?: number, now?: () => Date): SessionStore {
   return SessionStore.openOrDegrade({
     ...(retryMs ? { retryMs } : {}),
+    ...(now ? { now: () => now().getTime() } : {}),
     path: config.sessions.database,
     room: config.room.id,
     co2KgPerKm: config.sessions.co2KgPerKm,
@@ -53,6 +69,8 @@ export interface Daemon {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 */
   url: string;
   ctx: ApiContext;
+  /** The calendar and its scheduler, when `calendar` is configured. */
+  bookings?: Bookings;
   /** Re-reads the config file and applies it; a bad file changes nothing and throws ConfigError. */
   reload(): Promise<ReloadResult>;
   stop(): Promise<void>;
@@ -77,10 +95,10 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const log = options.log ?? createLogger();
   const room = new Room(roomInfo(config), log, options.backoff);
   for (const [id, device] of Object.entries(config.devices)) room.addDevice(toDeviceSpec(id, device), loaded.drivers.get(id)!);
-  const sessions = options.sessions === undefined ? openSessions(config, log, options.sessionsRetryMs) : options.sessions ?? undefined;
+  const sessions = options.sessions === undefined ? openSessions(config, log, options.sessionsRetryMs, options.clock?.now) : options.sessions ?? undefined;
   if (sessions) {
     for (const s of sessions.recoverInterrupted()) log.warn({ session: s.id, startedAt: s.startedAt }, 'session left open by a previous run closed as interrupted');
-    room.events.on('command', (result) => {
+    const audit = (result: CommandResult) => {
       const { command } = result;
       sessions.audit({
         who: command.source.identity ?? command.source.surface,
@@ -92,13 +110,17 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
         errorCode: result.error?.code ?? null,
         latencyMs: Math.round(result.latencyMs * 100) / 100,
       });
-    });
+    };
+    room.events.on('command', audit);
+    room.events.on('refused', audit);
   }
   const meeting = new MeetingController(room, sessions, {
     meetingStart: config.scenes.meetingStart,
     meetingEnd: config.scenes.meetingEnd,
     idleMinutes: config.meeting.idleMinutes,
     ...(config.meeting.nightlyEndAt ? { nightlyEndAt: config.meeting.nightlyEndAt } : {}),
+    ...(config.room.timezone ? { timeZone: config.room.timezone } : {}),
+    ...(options.clock ?? {}),
   }, log.child({ module: 'meeting' }));
 
   for (const w of loaded.warnings ?? []) log.warn({ file: w.file, line: w.line, key: w.path }, w.message);
@@ -108,7 +130,14 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   }
   const ctx: ApiContext = { room, meeting, ...(sessions ? { sessions } : {}), config, auth, log, health: new HealthRegistry() };
   if (sessions) ctx.health.register('sessions', () => sessions.health());
-  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, ...(options.plugins ?? [])]);
+  const wallMs = options.clock?.now ? { now: epochMs(options.clock.now) } : {};
+  ctx.selftest = new SelfTestService(room, { log: log.child({ module: 'selftest' }), ...wallMs });
+  const bookings = startBookings({ config, room, meeting, ...(sessions ? { sessions } : {}), selftest: ctx.selftest, log, ...wallMs });
+  if (bookings) {
+    ctx.calendar = bookings.calendar;
+    ctx.health.register('calendar', () => bookings.calendar.health());
+  }
+  const app = await buildServer(ctx, [sessionRoutes, metricsRoutes, panelRoutes, bookingRoutes, selftestRoutes, reportCsvRoutes, ...(options.plugins ?? [])]);
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.
@@ -123,6 +152,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     app,
     url: address.replace('[::1]', '127.0.0.1'),
     ctx,
+    ...(bookings ? { bookings } : {}),
     reload() {
       // One reload at a time; a second request waits for the first and then reloads again.
       const run = async () => {
@@ -136,6 +166,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
     },
     stop() {
       stopping ??= (async () => {
+        bookings?.stop();
         meeting.closeForShutdown();
         meeting.close();
         await mqtt?.stop();

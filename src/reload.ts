@@ -50,6 +50,7 @@ export async function applyConfig(daemon: Daemon, loaded: LoadedConfig, toDevice
     meetingEnd: after.scenes.meetingEnd,
     idleMinutes: after.meeting.idleMinutes,
     ...(after.meeting.nightlyEndAt ? { nightlyEndAt: after.meeting.nightlyEndAt } : {}),
+    ...(after.room.timezone ? { timeZone: after.room.timezone } : {}),
   });
   daemon.ctx.auth = new Authenticator(after.http.tokens);
   // http.panelPin, cors, allowedHosts, rateLimitPerMinute and tokens are read at each request
@@ -59,6 +60,8 @@ export async function applyConfig(daemon: Daemon, loaded: LoadedConfig, toDevice
   if (after.http.bodyLimitBytes > daemon.app.initialConfig.bodyLimit!) result.needsRestart.push('http.bodyLimitBytes');
   if (!isDeepStrictEqual(before.mqtt, after.mqtt)) result.needsRestart.push('mqtt');
   if (!isDeepStrictEqual(before.sessions, after.sessions)) result.needsRestart.push('sessions');
+  // The calendar's reader and timers are built once at start-up.
+  if (!isDeepStrictEqual(before.calendar, after.calendar)) result.needsRestart.push('calendar');
   daemon.ctx.config = after;
   daemon.config = after;
   return result;

@@ -8,6 +8,8 @@ import { hasTool, sleep, until } from '../../tests/helpers/rig.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COMPILED = join(ROOT, 'dist/src/main.js');
+/** The launcher (what `npm start`, the `roomd` command and the systemd unit run): it runs dist/ when fresh. */
+const LAUNCHER = join(ROOT, 'bin/roomd.js');
 
 function newestSource(dir: string, newest = 0): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -46,15 +48,15 @@ export interface ProcessDaemon {
   stop(): Promise<void>;
 }
 
-/** Spawns `node [nodeArgs] dist/src/main.js --config file` (info logs to a pipe, as to journald). */
+/** Spawns `node [nodeArgs] bin/roomd.js --config file` on a fresh dist/ (info logs to a pipe, as to journald). */
 export async function spawnCompiled(configFile: string, timeoutMs = 20_000): Promise<ProcessDaemon> {
   ensureCompiled();
   // ROOMD_BENCH_NODE_ARGS (e.g. `--max-semi-space-size=2`) tries Node flags on the daemon.
   const nodeArgs = process.env.ROOMD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, COMPILED, '--config', configFile], {
+  const child = spawn(process.execPath, [...nodeArgs, LAUNCHER, '--config', configFile], {
     cwd: ROOT,
-    env: { ...process.env, ROOMD_LOG_LEVEL: process.env.ROOMD_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, ROOMD_FROM_SOURCE: '0', ROOMD_LOG_LEVEL: process.env.ROOMD_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

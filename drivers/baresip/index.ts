@@ -13,6 +13,7 @@ export const driver = defineDriver({
     title: 'baresip SIP softphone over ctrl_tcp',
     manufacturer: 'baresip project',
     capabilities: ['call', 'micMute', 'raw'],
+    checks: ['answers'],
     transports: ['tcp'],
     defaultTransport: { type: 'tcp', host: '127.0.0.1', port: 4444 },
     options: BaresipOptions,

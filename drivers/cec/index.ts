@@ -10,7 +10,11 @@ export const driver = defineDriver({
   manifest: {
     name: 'cec',
     title: 'HDMI-CEC display via libCEC cec-client',
+    manufacturer: 'HDMI-CEC display (any brand, via libCEC)',
     capabilities: ['power', 'input', 'volume'],
+    // HDMI-CEC 1.4 has volume keys and mute, no absolute level: no setVolume.
+    commands: { volume: ['volumeUp', 'volumeDown', 'mute', 'unmute'] },
+    checks: ['answers', 'power'],
     // Power is read back (Report Power Status). CEC cannot ask a TV which input it shows, and
     // volume is only known when the audio device sends Report Audio Status: both are optimistic.
     feedback: { power: 'full', input: 'optimistic', volume: 'optimistic' },

@@ -1,6 +1,6 @@
 import { defineDriver } from '../../src/sdk/index.ts';
 import { CiscoOptions, createCiscoDriver } from './driver.ts';
-import { startCiscoSimulator, type CiscoSimOptions } from './simulator.ts';
+import type { CiscoSimOptions } from './simulator.ts';
 
 /** Cisco RoomOS / CE / TC codecs over the xAPI (SSH shell, Telnet-style TCP or RS-232). */
 export const driver = defineDriver({
@@ -10,6 +10,7 @@ export const driver = defineDriver({
     manufacturer: 'Cisco',
     model: 'Room Kit, Room/Board/Desk series, SX/MX (CE 9+, TC 7)',
     capabilities: ['call', 'power', 'micMute'],
+    checks: ['answers', 'power'],
     transports: ['ssh', 'tcp', 'serial'],
     options: CiscoOptions,
     // Feedback is pushed; the poll is a heartbeat that keeps idle sessions open.
@@ -19,6 +20,6 @@ export const driver = defineDriver({
   create: createCiscoDriver,
   // The simulator accepts the credentials the device is configured with, so a `sim` transport
   // exercises the real login.
-  startSimulator: (options, deviceOptions) =>
-    startCiscoSimulator({ username: deviceOptions.username, password: deviceOptions.password, ...(options as CiscoSimOptions) }),
+  startSimulator: async (options, deviceOptions) =>
+    (await import('./simulator.ts')).startCiscoSimulator({ username: deviceOptions.username, password: deviceOptions.password, ...(options as CiscoSimOptions) }),
 });

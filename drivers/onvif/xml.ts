@@ -1,7 +1,12 @@
+import sax from 'sax';
+
 /**
- * A small, strict, pure XML reader for SOAP messages: enough for ONVIF envelopes, faults and
- * WS-Discovery matches, with namespace prefixes stripped to local names (ONVIF vendors disagree on
- * prefixes, never on local names). No I/O, no DTDs, no external entities.
+ * The driver's XML reader for SOAP messages: ONVIF envelopes, faults and WS-Discovery matches, with
+ * namespace prefixes stripped to local names (ONVIF vendors disagree on prefixes, never on local
+ * names). It builds a small tree on `sax` in strict mode — the parser the `onvif` client itself
+ * reads replies with (through xml2js) — so there is one XML parser in the driver, and no
+ * hand-written one. Why the driver reads the raw reply instead of the client's parsed result, and
+ * what that costs: README.md, "One XML parser". No DTDs, only the five XML entities.
  */
 
 /** One element: local name, attributes by local name, child elements and concatenated text. */
@@ -20,103 +25,59 @@ export class XmlError extends Error {
   }
 }
 
-const NAME = /[A-Za-z_:][-A-Za-z0-9_.:]*/y;
-const ATTR = /\s+([A-Za-z_:][-A-Za-z0-9_.:]*)\s*=\s*("([^"<]*)"|'([^'<]*)')/y;
-
 function localName(qualified: string): string {
   const colon = qualified.indexOf(':');
   return colon >= 0 ? qualified.slice(colon + 1) : qualified;
 }
 
-function decodeEntities(text: string, offset: number): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);|&/g, (whole, ref: string | undefined) => {
-    if (!ref) throw new XmlError('bare "&"', offset);
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      if (!Number.isFinite(code) || code > 0x10ffff) throw new XmlError(`bad character reference ${whole}`, offset);
-      return String.fromCodePoint(code);
-    }
-    switch (ref) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'quot': return '"';
-      case 'apos': return "'";
-      default: throw new XmlError(`unknown entity ${whole}`, offset);
-    }
-  });
+/** sax's words for a malformed document, in ours (its message carries line/column on more lines). */
+function describeSaxError(message: string, stack: XmlElement[]): string {
+  const first = message.split('\n')[0] ?? message;
+  if (/^Unexpected close tag/.test(first)) return `unexpected closing tag (open: <${stack[stack.length - 1]?.name ?? 'none'}>)`;
+  if (/^Unclosed root tag/.test(first)) return `unclosed <${stack[stack.length - 1]?.name ?? 'root'}>`;
+  if (/^Invalid character entity/.test(first)) return 'unknown entity';
+  if (/^Text data outside of root node|^Non-whitespace before first tag/.test(first)) return 'text outside the root element';
+  return first;
 }
 
 /** Parses a whole document and returns its root element; throws {@link XmlError} on malformed input. */
 export function parseXml(source: string): XmlElement {
-  let i = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const parser = sax.parser(true, { strictEntities: true, position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
-
-  const skipUntil = (end: string, what: string): void => {
-    const at = source.indexOf(end, i);
-    if (at < 0) throw new XmlError(`unterminated ${what}`, i);
-    i = at + end.length;
+  // Thrown out of a handler, a failure stops the parser at once (no DTD is ever expanded).
+  const fail = (message: string): never => {
+    throw new XmlError(message, parser.position);
   };
-
-  while (i < source.length) {
-    const lt = source.indexOf('<', i);
-    const textEnd = lt < 0 ? source.length : lt;
-    if (textEnd > i) {
-      const raw = source.slice(i, textEnd);
-      const top = stack[stack.length - 1];
-      if (top) top.text += decodeEntities(raw, i);
-      else if (raw.trim() !== '') throw new XmlError('text outside the root element', i);
-      i = textEnd;
-      continue;
+  parser.onerror = (err) => fail(describeSaxError(err.message, stack));
+  parser.ondoctype = () => fail('DTDs are not accepted');
+  parser.onopentag = (tag) => {
+    if (root && stack.length === 0) fail('a second root element');
+    const attrs: Record<string, string> = {};
+    for (const [qualified, value] of Object.entries(tag.attributes as Record<string, string>)) {
+      if (qualified !== 'xmlns' && !qualified.startsWith('xmlns:')) attrs[localName(qualified)] = value;
     }
-    if (source.startsWith('<?', i)) { skipUntil('?>', 'processing instruction'); continue; }
-    if (source.startsWith('<!--', i)) { skipUntil('-->', 'comment'); continue; }
-    if (source.startsWith('<![CDATA[', i)) {
-      const end = source.indexOf(']]>', i);
-      if (end < 0 || stack.length === 0) throw new XmlError('bad CDATA section', i);
-      stack[stack.length - 1]!.text += source.slice(i + 9, end);
-      i = end + 3;
-      continue;
-    }
-    if (source.startsWith('<!', i)) throw new XmlError('DTDs are not accepted', i);
-    if (source.startsWith('</', i)) {
-      NAME.lastIndex = i + 2;
-      const m = NAME.exec(source);
-      if (!m) throw new XmlError('bad closing tag', i);
-      const open = stack.pop();
-      if (!open || open.name !== localName(m[0])) throw new XmlError(`unexpected </${m[0]}>`, i);
-      i = NAME.lastIndex;
-      while (/\s/.test(source[i] ?? '')) i++;
-      if (source[i] !== '>') throw new XmlError('bad closing tag', i);
-      i++;
-      continue;
-    }
-    // Opening tag.
-    NAME.lastIndex = i + 1;
-    const m = NAME.exec(source);
-    if (!m) throw new XmlError('bad tag', i);
-    if (root && stack.length === 0) throw new XmlError('a second root element', i);
-    const element: XmlElement = { name: localName(m[0]), attrs: {}, children: [], text: '' };
-    i = NAME.lastIndex;
-    for (;;) {
-      ATTR.lastIndex = i;
-      const a = ATTR.exec(source);
-      if (!a) break;
-      const qualified = a[1]!;
-      if (qualified !== 'xmlns' && !qualified.startsWith('xmlns:')) {
-        element.attrs[localName(qualified)] = decodeEntities(a[3] ?? a[4] ?? '', i);
-      }
-      i = ATTR.lastIndex;
-    }
-    while (/\s/.test(source[i] ?? '')) i++;
+    const element: XmlElement = { name: localName(tag.name), attrs, children: [], text: '' };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(element);
     else root = element;
-    if (source.startsWith('/>', i)) { i += 2; continue; }
-    if (source[i] !== '>') throw new XmlError(`bad tag <${m[0]}>`, i);
-    i++;
     stack.push(element);
+  };
+  parser.onclosetag = () => void stack.pop();
+  parser.ontext = (text) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += text;
+    else if (text.trim() !== '') fail('text outside the root element');
+  };
+  parser.oncdata = (text) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += text;
+  };
+  try {
+    parser.write(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source).close();
+  } catch (err) {
+    if (err instanceof XmlError) throw err;
+    throw new XmlError(describeSaxError((err as Error).message, stack), parser.position);
   }
   if (stack.length > 0) throw new XmlError(`unclosed <${stack[stack.length - 1]!.name}>`, source.length);
   if (!root) throw new XmlError('no root element', 0);

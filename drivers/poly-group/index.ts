@@ -1,6 +1,6 @@
 import { defineDriver } from '../../src/sdk/index.ts';
 import { PolyOptions, createPolyDriver } from './driver.ts';
-import { startPolySimulator, type PolySimOptions } from './simulator.ts';
+import type { PolySimOptions } from './simulator.ts';
 
 /** Poly (Polycom) RealPresence Group Series and HDX codecs over the port-24 Telnet API. */
 export const driver = defineDriver({
@@ -10,6 +10,7 @@ export const driver = defineDriver({
     manufacturer: 'Poly',
     model: 'RealPresence Group 300/310/500/700, HDX series',
     capabilities: ['call', 'power', 'micMute'],
+    checks: ['answers', 'power'],
     // There is no sleep-state query: power is known from our own sleep/wake and sleep notifications.
     feedback: { power: 'optimistic' },
     transports: ['tcp', 'serial'],
@@ -21,5 +22,5 @@ export const driver = defineDriver({
     pacingMs: 200,
   },
   create: createPolyDriver,
-  startSimulator: (options, deviceOptions) => startPolySimulator({ password: deviceOptions.password, ...(options as PolySimOptions) }),
+  startSimulator: async (options, deviceOptions) => (await import('./simulator.ts')).startPolySimulator({ password: deviceOptions.password, ...(options as PolySimOptions) }),
 });

@@ -26,7 +26,9 @@ export const driver = defineDriver({
   manifest: {
     name: 'pulse',
     title: 'Local microphone and speaker through PulseAudio / PipeWire (pactl)',
+    manufacturer: 'PulseAudio / PipeWire (the room PC)',
     capabilities: ['micMute', 'volume'],
+    checks: ['answers'],
     feedback: { micMute: 'full', volume: 'full' },
     transports: ['process'],
     defaultTransport: { type: 'process', command: 'pactl' },

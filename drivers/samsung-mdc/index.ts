@@ -1,6 +1,6 @@
 import { defineDriver } from '../../src/sdk/index.ts';
 import { MdcDriver, MdcOptions } from './driver.ts';
-import { startMdcSimulator, type MdcSimOptions } from './simulator.ts';
+import type { MdcSimOptions } from './simulator.ts';
 
 /** Samsung MDC displays over TCP 1515 or RS-232 (power, input, volume/mute). */
 export const driver = defineDriver({
@@ -9,6 +9,7 @@ export const driver = defineDriver({
     title: 'Samsung display over MDC (TCP 1515 or RS-232)',
     manufacturer: 'Samsung',
     capabilities: ['power', 'input', 'volume'],
+    checks: ['answers', 'power'],
     transports: ['tcp', 'serial'],
     options: MdcOptions,
     pollIntervalMs: 5000,
@@ -18,7 +19,7 @@ export const driver = defineDriver({
   },
   create: (ctx) => new MdcDriver(ctx),
   startSimulator: async (options, deviceOptions) => {
-    const { transport, close } = await startMdcSimulator(options as MdcSimOptions, deviceOptions);
+    const { transport, close } = await (await import('./simulator.ts')).startMdcSimulator(options as MdcSimOptions, deviceOptions);
     return { transport, close };
   },
 });

@@ -1,6 +1,6 @@
 import { defineDriver } from '../../src/sdk/index.ts';
 import { ShureDriver, ShureOptions } from './driver.ts';
-import { startShureSimulator, type ShureSimOptions } from './simulator.ts';
+import type { ShureSimOptions } from './simulator.ts';
 
 /** Shure networked microphones (MXA910/310/920/710, ANIUSB-MATRIX) over the DCS command strings, TCP 2202. */
 export const driver = defineDriver({
@@ -9,6 +9,7 @@ export const driver = defineDriver({
     title: 'Shure networked microphones (MXA, ANIUSB) over TCP 2202 command strings',
     manufacturer: 'Shure',
     capabilities: ['micMute', 'raw'],
+    checks: ['answers'],
     transports: ['tcp'],
     options: ShureOptions,
     // The array pushes every change; the poll is only a liveness check for half-open TCP links.
@@ -17,7 +18,7 @@ export const driver = defineDriver({
   },
   create: (ctx) => new ShureDriver(ctx),
   startSimulator: async (options, deviceOptions) => {
-    const { transport, close } = await startShureSimulator(options as ShureSimOptions, deviceOptions);
+    const { transport, close } = await (await import('./simulator.ts')).startShureSimulator(options as ShureSimOptions, deviceOptions);
     return { transport, close };
   },
 });

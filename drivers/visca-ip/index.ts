@@ -25,6 +25,7 @@ export const driver = defineDriver({
     title: 'VISCA PTZ camera over IP (Sony UDP 52381, or raw VISCA on TCP/UDP)',
     manufacturer: 'Sony, PTZOptics, Avonic and other VISCA-over-IP cameras',
     capabilities: ['power', 'ptz', 'raw'],
+    checks: ['answers', 'power', 'position'],
     transports: ['udp', 'tcp'],
     options: ViscaIpOptions,
     pollIntervalMs: 1000,

@@ -1,8 +1,6 @@
-import { discoverVisca } from './discover.ts';
 import { defineDriver, Type, type Static } from '../../src/sdk/index.ts';
 import { createViscaDriver } from './driver.ts';
 import { cameraOptionProperties } from './options.ts';
-import { startViscaSimulator } from './simulator.ts';
 
 /** `options` of the `visca` driver: the camera's address on the chain plus the shared camera options. */
 export const ViscaOptions = Type.Object(
@@ -21,6 +19,7 @@ export const driver = defineDriver({
     title: 'Sony VISCA PTZ camera over RS-232',
     manufacturer: 'Sony (and VISCA-compatible OEMs)',
     capabilities: ['power', 'ptz', 'raw'],
+    checks: ['answers', 'power', 'position'],
     transports: ['serial', 'tcp'],
     options: ViscaOptions,
     pollIntervalMs: 1000,
@@ -28,11 +27,13 @@ export const driver = defineDriver({
     pacingMs: 0, // the wait for each ACK is the pacing VISCA needs
   },
   create: (ctx) => createViscaDriver(ctx),
-  startSimulator: (options, deviceOptions) => startViscaSimulator(options, deviceOptions),
-  discover: (params) => discoverVisca(params),
+  // Loaded on first use: a room with a real camera never pays for the simulator or the scanner.
+  startSimulator: async (options, deviceOptions) => (await import('./simulator.ts')).startViscaSimulator(options, deviceOptions),
+  discover: async (params) => (await import('./discover.ts')).discoverVisca(params),
 });
 
 export { ViscaCameraDriver } from './camera.ts';
-export { ViscaSerialSimulator, startViscaSimulator, type ViscaSimOptions } from './simulator.ts';
-export { SimCamera, type SimCameraOptions } from './sim-camera.ts';
-export { FrameLog, BaudPacer, type FrameLogEntry } from './sim-wire.ts';
+// Types only: a value export would load the simulator with the driver (import it from ./simulator.ts).
+export type { ViscaSerialSimulator, ViscaSimOptions } from './simulator.ts';
+export type { SimCamera, SimCameraOptions } from './sim-camera.ts';
+export type { FrameLogEntry } from './sim-wire.ts';

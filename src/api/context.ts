@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger.ts';
 import type { RoomdConfig } from '../config/schema.ts';
 import type { Authenticator } from './auth.ts';
 import type { SessionStore } from '../sessions/store.ts';
+import type { CalendarService } from '../calendar/service.ts';
+import type { SelfTestService } from '../selftest/service.ts';
 
 /** What each API surface is handed explicitly by the composition root (no service locator). */
 export interface ApiContext {
@@ -16,6 +18,10 @@ export interface ApiContext {
   log: Logger;
   /** Extra health inputs (MQTT broker, session store) registered by their owners. */
   health: HealthRegistry;
+  /** The room's bookings, when `calendar` is configured. */
+  calendar?: CalendarService;
+  /** The room's self-test. */
+  selftest?: SelfTestService;
   /** Re-reads and applies the config file (set by the daemon once it is running). */
   reload?: () => Promise<import('../reload.ts').ReloadResult>;
 }

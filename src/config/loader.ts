@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
@@ -12,6 +13,7 @@ import { validateCommand, makeCommand } from '../core/command.ts';
 import type { DriverModule } from '../core/driver-api.ts';
 import { DriverRegistry } from '../core/driver-registry.ts';
 import { isRoomError } from '../core/errors.ts';
+import { isKnownTimeZone } from '../core/zoned-time.ts';
 
 export interface LoadedConfig {
   file: string;
@@ -99,6 +101,10 @@ export async function parseConfig(text: string, file: string, registry = new Dri
     }
   }
   problems.schema(RoomdConfig, config, []);
+  const timeZone = config.room?.timezone;
+  if (typeof timeZone === 'string' && !isKnownTimeZone(timeZone)) {
+    problems.add(['room', 'timezone'], `unknown time zone ${JSON.stringify(timeZone)}: use an IANA name such as Europe/Paris`);
+  }
 
   const drivers = new Map<string, DriverModule>();
   const devices = (config.devices && typeof config.devices === 'object' ? config.devices : {}) as Record<string, DeviceConfig>;
@@ -118,6 +124,7 @@ export async function parseConfig(text: string, file: string, registry = new Dri
   if (config.sessions?.database && config.sessions.database !== ':memory:') {
     config.sessions.database = resolveMaybeRelative(config.sessions.database, baseDir, true);
   }
+  checkCalendar(config, problems, baseDir);
   if (problems.list.length) throw new ConfigError(problems.list);
   return { file, config, drivers, warnings: configWarnings(config, file, doc, lines) };
 }
@@ -198,7 +205,7 @@ function checkScenes(config: RoomdConfig, drivers: Map<string, DriverModule>, pr
 }
 
 /** Device ids that would collide with the room's own MQTT topics (`B/status`, `B/meeting/...`). */
-const RESERVED_DEVICE_IDS = new Set(['status', 'meeting', 'result', 'sessions', 'report']);
+const RESERVED_DEVICE_IDS = new Set(['status', 'meeting', 'result', 'sessions', 'report', 'selftest', 'bookings']);
 
 function checkMqtt(config: RoomdConfig, problems: Problems, baseDir: string): void {
   for (const id of Object.keys(config.devices ?? {})) {
@@ -218,6 +225,25 @@ function checkMqtt(config: RoomdConfig, problems: Problems, baseDir: string): vo
       problems.add(['mqtt', 'tls', key], `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
+}
+
+/** A calendar URL roomd can read: http(s), file://, or a path (relative to the config file). */
+function checkCalendar(config: RoomdConfig, problems: Problems, baseDir: string): void {
+  const calendar = config.calendar;
+  if (!calendar || typeof calendar.url !== 'string') return;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(calendar.url)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    calendar.url = pathToFileURL(resolveMaybeRelative(calendar.url, baseDir, true)).href;
+  } else if (!['http', 'https', 'file'].includes(scheme)) {
+    problems.add(['calendar', 'url'], `must be http://, https:// (CalDAV or ICS), file:// or a path; got ${scheme}:`);
+  } else {
+    try {
+      new URL(calendar.url);
+    } catch {
+      problems.add(['calendar', 'url'], 'is not a valid URL');
+    }
+  }
+  if (calendar.password !== undefined && calendar.username === undefined) problems.add(['calendar'], 'a password needs a username');
 }
 
 /** Reads `...File` secrets into their plain keys, so nothing later needs to know where a secret came from. */
@@ -242,6 +268,10 @@ function resolveSecrets(config: RoomdConfig, problems: Problems, baseDir: string
   if (config.mqtt?.passwordFile) {
     const value = read(config.mqtt.passwordFile, ['mqtt', 'passwordFile']);
     if (value !== undefined) config.mqtt.password = value;
+  }
+  if (config.calendar?.passwordFile) {
+    const value = read(config.calendar.passwordFile, ['calendar', 'passwordFile']);
+    if (value !== undefined) config.calendar.password = value;
   }
   for (const [id, device] of Object.entries(config.devices ?? {})) {
     const t = device?.transport as { password?: string; passwordFile?: string } | undefined;

@@ -49,7 +49,10 @@ export const CAPABILITIES = {
   },
   input: {
     description: 'Select a named input',
-    state: { input: Type.Union([Type.String(), Type.Null()]) },
+    state: {
+      input: Type.Union([Type.String(), Type.Null()]),
+      inputs: Type.Array(Type.String(), { description: "the input names the device is configured with (options.inputs), what selectInput accepts" }),
+    },
     commands: {
       selectInput: Type.Object({ input: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
     },
@@ -140,6 +143,45 @@ export const COMMANDS: ReadonlyMap<string, { capability: CapabilityName; args: T
   ),
 );
 
+/**
+ * Which of its capabilities' commands a driver implements, per capability (a driver manifest's
+ * `commands`). A capability left out implements all of its commands. The argument ranges are the
+ * capability's schemas: a declaration only narrows which commands exist. A CEC display declares
+ * `{ volume: ['volumeUp', 'volumeDown', 'mute', 'unmute'] }`: it has no absolute volume.
+ */
+export type CommandDeclaration = { [C in CapabilityName]?: ReadonlyArray<keyof CommandsOf<C> & string> };
+
+/** Every command a device with these capabilities and this declaration accepts, in capability order. */
+export function supportedCommands(capabilities: readonly CapabilityName[], declared: CommandDeclaration = {}): string[] {
+  return capabilities.flatMap((capability) => {
+    const all = Object.keys(CAPABILITIES[capability].commands);
+    const subset = declared[capability] as readonly string[] | undefined;
+    return subset ? all.filter((name) => subset.includes(name)) : all;
+  });
+}
+
+/** What is wrong with a manifest's `commands` declaration (empty when it is sound). */
+export function commandDeclarationProblems(capabilities: readonly string[], declared: unknown): string[] {
+  if (declared === undefined) return [];
+  if (!declared || typeof declared !== 'object' || Array.isArray(declared)) return ['manifest.commands must be an object: capability -> list of command names'];
+  const problems: string[] = [];
+  for (const [capability, names] of Object.entries(declared)) {
+    if (!capabilities.includes(capability) || !Object.hasOwn(CAPABILITIES, capability)) {
+      problems.push(`manifest.commands.${capability}: not one of the manifest's capabilities (${capabilities.join(', ')})`);
+      continue;
+    }
+    const known = Object.keys(CAPABILITIES[capability as CapabilityName].commands);
+    if (!Array.isArray(names) || names.length === 0) {
+      problems.push(`manifest.commands.${capability}: expected a non-empty list of ${known.join(', ')}`);
+      continue;
+    }
+    for (const name of names) {
+      if (!known.includes(name as string)) problems.push(`manifest.commands.${capability}: '${String(name)}' is not a ${capability} command (known: ${known.join(', ')})`);
+    }
+  }
+  return problems;
+}
+
 /** Commands that only the technician role may send. */
 export const TECHNICIAN_ONLY_CAPABILITIES: ReadonlySet<CapabilityName> = new Set(['raw']);
 
@@ -147,6 +189,7 @@ export const TECHNICIAN_ONLY_CAPABILITIES: ReadonlySet<CapabilityName> = new Set
 export type DeviceState = {
   power?: PowerState;
   input?: string | null;
+  inputs?: string[];
   volume?: number | null;
   muted?: boolean | null;
   pan?: number | null;

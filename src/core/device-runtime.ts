@@ -1,10 +1,13 @@
 import { Value } from '@sinclair/typebox/value';
-import { checkStatePatch, initialState, type DeviceState } from './capabilities.ts';
+import { checkStatePatch, initialState, supportedCommands, type DeviceState } from './capabilities.ts';
 import { makeCommand, validateCommand, type ValidatedCommand } from './command.ts';
 import { CommandQueue, type QueuePolicy } from './command-queue.ts';
-import type { DeviceDriver, DriverContext, DriverModule, SimulatorHandle } from './driver-api.ts';
+import type { CheckOutcome, DeviceDriver, DriverContext, DriverModule, SelfTestCheck, SimulatorHandle } from './driver-api.ts';
+
+/** The check used when a driver has no `selfTest` of its own for it (src/selftest/generic-checks.ts). */
+export type GenericCheck = (check: SelfTestCheck, driver: DeviceDriver, state: () => DeviceState, signal: AbortSignal) => Promise<CheckOutcome>;
 import { RoomError, toRoomError } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { summarisingLogger, type Logger } from './logger.ts';
 import type { StateStore } from './state-store.ts';
 import type { TransportConfig } from '../transports/config.ts';
 
@@ -27,6 +30,22 @@ export interface BackoffOptions {
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000 };
 const POLL_FAILURES_BEFORE_OFFLINE = 3;
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * State a device's config already tells: the input names (by convention every input driver maps
+ * names to its own codes in `options.inputs`: cec physical addresses, samsung-mdc source codes) and
+ * the named presets (`options.presets`). Surfaces offer them from the start (the panel, Home
+ * Assistant's input select and preset buttons), before the device is first reached.
+ */
+function configuredState(capabilities: readonly string[], options: Record<string, unknown>): DeviceState {
+  const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const state: DeviceState = {};
+  if (capabilities.includes('input')) state.inputs = isRecord(options.inputs) ? Object.keys(options.inputs) : [];
+  if (capabilities.includes('ptz') && isRecord(options.presets) && Object.values(options.presets).every((v) => typeof v === 'string')) {
+    state.presets = { ...(options.presets as Record<string, string>) };
+  }
+  return state;
+}
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with ±20 % jitter so rooms don't sync up. */
 export function backoffDelay(attempt: number, { initialMs, maxMs }: BackoffOptions, random = Math.random): number {
@@ -54,7 +73,7 @@ export class DeviceRuntime {
   private generation = 0;
   /** Counters for /metrics. */
   readonly stats = { reconnects: 0, commandsOk: 0, commandsFailed: 0 };
-  private readonly log: Logger;
+  private readonly log: Logger & { flush(): void };
   private readonly options: Record<string, unknown>;
 
   constructor(
@@ -64,7 +83,8 @@ export class DeviceRuntime {
     log: Logger,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
-    this.log = log.child({ device: spec.id, driver: spec.driver });
+    // Summarised and cut: a device sending garbage cannot flood the journal (see summarisingLogger).
+    this.log = summarisingLogger(log.child({ device: spec.id, driver: spec.driver }));
     const manifest = module.manifest;
     this.options = Value.Default(manifest.options, structuredClone(spec.options)) as Record<string, unknown>;
     this.queue = new CommandQueue({ pacingMs: manifest.pacingMs, timeoutMs: manifest.commandTimeoutMs ?? 5000 });
@@ -74,8 +94,9 @@ export class DeviceRuntime {
       ...(spec.name ? { name: spec.name } : {}),
       online: false,
       capabilities: [...manifest.capabilities],
+      commands: supportedCommands(manifest.capabilities, manifest.commands),
       feedback: Object.fromEntries(manifest.capabilities.map((c) => [c, manifest.feedback?.[c] ?? 'full'])),
-      state: initialState(manifest.capabilities),
+      state: { ...initialState(manifest.capabilities), ...configuredState(manifest.capabilities, this.options) },
     });
   }
 
@@ -137,6 +158,25 @@ export class DeviceRuntime {
     }
   }
 
+  /**
+   * Runs one self-test check through the device queue. An offline device fails at once (no
+   * waiting for a timeout that cannot end any other way); a check that outlives `timeoutMs` fails
+   * with DeviceTimeout. Never throws.
+   */
+  async selfTest(check: SelfTestCheck, timeoutMs: number, generic: GenericCheck): Promise<CheckOutcome> {
+    const driver = this.driver;
+    if (!driver || !this.online) return { ok: false, detail: `offline${this.lastErrorSuffix()}` };
+    try {
+      return await this.queue.push({
+        label: `${this.spec.id}.selfTest.${check}`,
+        timeoutMs,
+        run: async (signal) => (await driver.selfTest?.(check, signal)) ?? generic(check, driver, () => this.store.get(this.spec.id)?.state ?? {}, signal),
+      });
+    } catch (err) {
+      return { ok: false, detail: toRoomError(err, 'DeviceError').message };
+    }
+  }
+
   /** Sends a stop to a PTZ device if it is online (shutdown, meeting end, a panel that went away). */
   async stopMotion(reason: string): Promise<void> {
     clearTimeout(this.deadmanTimer);
@@ -156,6 +196,7 @@ export class DeviceRuntime {
     await this.stopMotion('shutdown');
     await this.queue.drain(1000);
     this.stopped = true;
+    this.log.flush(); // the counts of the last interval are not lost at shutdown
     clearTimeout(this.connectTimer);
     clearInterval(this.pollTimer);
     this.queue.close(new RoomError('DeviceOffline', `${this.spec.id} is shutting down`));

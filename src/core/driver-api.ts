@@ -1,5 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { CapabilityName, DeviceState, FeedbackLevel } from './capabilities.ts';
+import type { CapabilityName, CommandDeclaration, DeviceState, FeedbackLevel } from './capabilities.ts';
 import type { ValidatedCommand } from './command.ts';
 import type { QueuePolicy } from './command-queue.ts';
 import type { Logger } from './logger.ts';
@@ -19,6 +19,12 @@ export interface DriverManifest<O extends TObject = TObject> {
   manufacturer?: string;
   model?: string;
   capabilities: CapabilityName[];
+  /**
+   * The commands this driver implements, per capability; a capability left out implements all of
+   * its commands. Everything else is refused (`Unsupported`, HTTP 409) before the driver sees it,
+   * and REST, OpenAPI and Home Assistant discovery offer only what is declared.
+   */
+  commands?: CommandDeclaration;
   /** Feedback per capability; a capability left out is `full`. */
   feedback?: Partial<Record<CapabilityName, FeedbackLevel>>;
   /** Transport types this driver can use (`sim` is implied when `simulator` is given). */
@@ -33,6 +39,22 @@ export interface DriverManifest<O extends TObject = TObject> {
   commandTimeoutMs?: number;
   /** Minimum time between two commands on the wire (vendor pacing). */
   pacingMs?: number;
+  /** What the room's self-test checks on this device, in order; omitted: `answers` only. */
+  checks?: SelfTestCheck[];
+}
+
+/**
+ * Self-test checks a driver can declare. `answers`: the device replies now. `power`: its power
+ * state reads back. `registration`: the SIP/H.323 registration is up. `levels`: microphone levels
+ * read back. `position`: the camera position reads back.
+ */
+export type SelfTestCheck = 'answers' | 'power' | 'registration' | 'levels' | 'position';
+export const SELF_TEST_CHECKS: readonly SelfTestCheck[] = ['answers', 'power', 'registration', 'levels', 'position'];
+
+/** One check's outcome as a driver reports it; `detail` is for people (« écran : veille »). */
+export interface CheckOutcome {
+  ok: boolean;
+  detail?: string;
 }
 
 /** What the runtime hands a driver instance. */
@@ -67,6 +89,11 @@ export interface DeviceDriver {
   execute(command: ValidatedCommand, signal: AbortSignal): Promise<void>;
   /** Queue policy per command: latest-wins key, priority, timeout, retries. */
   policy?(command: ValidatedCommand): QueuePolicy;
+  /**
+   * Runs one declared self-test check, talking to the device (it runs in the device queue, with
+   * the check's timeout in `signal`). Return undefined to use the generic check (see src/selftest).
+   */
+  selfTest?(check: SelfTestCheck, signal: AbortSignal): Promise<CheckOutcome | undefined>;
 }
 
 /** A simulator the runtime (demo, tests, bench) can start for a `sim` transport. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CAPABILITY_NAMES } from './capabilities.ts';
+import { CAPABILITY_NAMES, commandDeclarationProblems } from './capabilities.ts';
 import type { DriverModule } from './driver-api.ts';
 import { RoomError } from './errors.ts';
 import { TRANSPORT_TYPES } from '../transports/config.ts';
@@ -25,6 +25,7 @@ export function manifestProblems(name: string, mod: unknown): string[] {
       if (!CAPABILITY_NAMES.includes(c)) problems.push(`manifest.capabilities: unknown capability '${String(c)}' (known: ${CAPABILITY_NAMES.join(', ')})`);
     }
   }
+  problems.push(...commandDeclarationProblems(Array.isArray(manifest.capabilities) ? manifest.capabilities : [], manifest.commands));
   if (!Array.isArray(manifest.transports) || manifest.transports.length === 0) {
     problems.push('manifest.transports must list at least one transport type');
   } else {

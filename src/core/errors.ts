@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'DeviceTimeout'
   | 'Superseded' // a newer latest-wins command replaced this one before it was sent
   | 'ConfigError'
+  | 'RetainedCommand' // an MQTT command carried the retain flag: never executed (it would replay at every connect)
   | 'Unavailable' // a service of the daemon itself (the session log) cannot answer right now
   | 'Internal';
 
@@ -41,6 +42,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   DeviceTimeout: 504,
   Superseded: 409,
   ConfigError: 400,
+  RetainedCommand: 400,
   Unavailable: 503,
   Internal: 500,
 };

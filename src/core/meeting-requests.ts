@@ -40,6 +40,7 @@ export const StartRequest = Type.Object(
     title: Type.Optional(Type.String({ maxLength: 200 })),
     dial: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'a number or SIP URI the codec dials once the room is up' })),
     avoidedTravel: Type.Optional(AvoidedTravel),
+    booking: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a booking id from GET /api/v1/bookings: organisation, title and dial come from it' })),
   },
   { additionalProperties: false },
 );

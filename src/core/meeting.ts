@@ -6,6 +6,7 @@ import { RoomError, toRoomError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Room } from './room.ts';
 import type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.ts';
+import { crossedLocalTime, systemTimeZone } from './zoned-time.ts';
 import { pendingStep, runScene, type SceneStepSpec, type StepResult } from './scene.ts';
 
 export type { SceneStepSpec, StepResult, StepStatus } from './scene.ts';
@@ -15,16 +16,36 @@ export type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.t
 export interface SessionSummary {
   id: string;
   startedAt?: string | null;
+  bookingId?: string;
+}
+
+/** A calendar booking as the meeting sees it (the calendar module provides them). */
+export interface BookingInfo {
+  id: string;
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  title: string;
+  organisation?: string;
+  dial?: string;
+  status: 'upcoming' | 'held' | 'no-show' | 'cancelled';
+}
+
+/** Where `start({ booking })` finds the booking it names. */
+export interface BookingLookup {
+  booking(id: string): BookingInfo | undefined;
 }
 
 /** Why a meeting ended. */
-export type EndReason = 'user' | 'idle' | 'night' | 'shutdown';
+export type EndReason = 'user' | 'idle' | 'night' | 'shutdown' | 'booking';
 
 /** The session log as the meeting controller uses it (implemented by src/sessions). */
 export interface SessionLog {
-  startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[] }): SessionSummary;
-  endSession(id: string, input: { endedBy: string; reason: EndReason; avoidedTravel?: TravelEntry[] }): SessionSummary;
+  startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[]; bookingId?: string; at?: string }): SessionSummary;
+  endSession(id: string, input: { endedBy: string; reason: EndReason; avoidedTravel?: TravelEntry[]; at?: string }): SessionSummary;
   openSession(): SessionSummary | undefined;
+  /** The session as stored now (with the calls recorded since it was closed). */
+  get?(id: string): SessionSummary | undefined;
   addCall(sessionId: string, call: CallRecord): void;
   addFault(sessionId: string, fault: { at: string; device: string; code: string; message: string }): void;
   /** Records activity, so an interrupted session still has a lower bound for its duration. */
@@ -57,6 +78,8 @@ export interface MeetingState {
   steps?: StepResult[];
   startedAt?: string;
   microphones?: MicrophonesState;
+  /** The next booking today (null: none); absent when no calendar is configured. */
+  next?: BookingInfo | null;
 }
 
 export interface MeetingEvents {
@@ -70,8 +93,20 @@ export interface MeetingOptions {
   idleMinutes: number;
   nightlyEndAt?: string;
   defaultStepTimeoutMs?: number;
+  /** `room.timezone`: the zone `nightlyEndAt` is read in (default the process's). */
+  timeZone?: string;
+  /** The wall clock (what times are recorded in); tests inject one to jump it. */
   now?: () => Date;
+  /**
+   * A clock that never jumps, in ms (default `performance.now`): durations and idle time are
+   * measured on it, so a wall-clock jump (NTP step, a wrong RTC fixed at boot) neither ends a
+   * meeting nor inflates its duration.
+   */
+  monotonic?: () => number;
 }
+
+/** A wall-clock step larger than this between two checks (beyond the monotonic time) is a jump. */
+const CLOCK_JUMP_MS = 60_000;
 
 /**
  * One-button meetings. Steps for one device run in order; different devices run in parallel, so a
@@ -81,10 +116,16 @@ export class MeetingController {
   readonly events: EventBus<MeetingEvents>;
   private state: MeetingState = { active: false, phase: 'idle' };
   private inFlight: Promise<{ session: SessionSummary; steps: StepResult[] }> | undefined;
+  /** Monotonic ms of the last user activity. */
   private lastActivity: number;
   private idleTimer: NodeJS.Timeout | undefined;
-  private lastNightlyCheck: Date;
+  /** Wall and monotonic time of the previous auto-end check. */
+  private lastCheck: { wall: number; mono: number };
+  /** Wall and monotonic time at which the running meeting started. */
+  private startClock: { wall: number; mono: number } | undefined;
   private readonly calls = new Map<string, { call: CallState; startedAt: string; connectedAt?: string }>();
+  private bookings: BookingLookup | undefined;
+  private next: BookingInfo | null | undefined;
 
   constructor(
     private readonly room: Room,
@@ -93,8 +134,8 @@ export class MeetingController {
     private readonly log: Logger,
   ) {
     this.events = new EventBus<MeetingEvents>((err) => log.error({ err }, 'meeting listener failed'));
-    this.lastNightlyCheck = this.now();
-    this.lastActivity = this.lastNightlyCheck.getTime();
+    this.lastCheck = { wall: this.now().getTime(), mono: this.mono() };
+    this.lastActivity = this.lastCheck.mono;
     const open = sessions?.openSession();
     if (open) this.state = { active: true, phase: 'active', session: open, steps: [] };
     room.events.on('command', (result) => {
@@ -120,16 +161,45 @@ export class MeetingController {
 
   /** New scenes and timers from a reloaded config; a meeting in progress carries on. */
   configure(options: MeetingOptions): void {
-    this.options = options;
+    // The clocks are the process's, not the config's: a reload keeps them.
+    const { now, monotonic } = this.options;
+    this.options = { ...(now ? { now } : {}), ...(monotonic ? { monotonic } : {}), ...options };
   }
 
   get current(): MeetingState {
     return this.state;
   }
 
+  /** Connects the calendar: `start({ booking })` looks bookings up there. */
+  useBookings(bookings: BookingLookup | undefined): void {
+    this.bookings = bookings;
+  }
+
+  /** The next booking today, carried by the meeting state (published when it changes). */
+  setNext(next: BookingInfo | null): void {
+    if (isDeepStrictEqual(next, this.next)) return;
+    this.next = next;
+    this.setState(this.state);
+  }
+
+  /** Ends the meeting for `reason` unless a call is up (then it stays, and false is returned). */
+  async endUnlessInCall(reason: EndReason, identity: string): Promise<boolean> {
+    if (!this.state.active || this.state.phase !== 'active' || this.inCall()) return false;
+    this.log.info({ reason }, 'ending meeting automatically');
+    await this.end({}, { surface: 'system', identity }, reason);
+    return true;
+  }
+
+  private inCall(): boolean {
+    return this.callDevices().some((id) => {
+      const status = (this.room.device(id).state.call as CallState | undefined)?.status;
+      return status !== undefined && status !== 'idle';
+    });
+  }
+
   /** Marks user activity (a command from a person, a panel touch): postpones the idle end. */
   touch(): void {
-    const now = this.now().getTime();
+    const now = this.mono();
     const session = this.state.session;
     if (session && this.state.active && now - this.lastActivity >= 60_000) {
       try {
@@ -165,17 +235,27 @@ export class MeetingController {
     let closed: SessionSummary | undefined;
     if (session && this.sessions) {
       try {
-        closed = this.sessions.endSession(session.id, { endedBy: who(source), reason, ...(request.avoidedTravel ? { avoidedTravel: request.avoidedTravel } : {}) });
+        closed = this.sessions.endSession(session.id, {
+          endedBy: who(source),
+          reason,
+          at: this.meetingTime(),
+          ...(request.avoidedTravel ? { avoidedTravel: request.avoidedTravel } : {}),
+        });
       } catch (err) {
         throw toRoomError(err, 'BadArgs');
       }
     }
+    this.startClock = undefined;
     this.setState({ ...this.state, phase: 'ending' });
     await this.room.stopAllMotion('meeting end');
     const hangups: SceneStepSpec[] = this.callDevices()
       .filter((id) => (this.room.device(id).state.call as CallState | undefined)?.status !== 'idle')
       .map((device) => ({ device, command: 'hangup' }));
     const steps = await this.runScene([...hangups, ...this.options.meetingEnd], source);
+    // The session is published once complete: calls the end hung up are recorded first, and the
+    // record is read back with them (REST answer, WebSocket, MQTT and a fleet collector agree).
+    for (const device of [...this.calls.keys()]) this.recordCall(device);
+    if (closed) closed = this.reread(closed);
     this.setState({ active: false, phase: 'idle', steps, microphones: this.microphones() });
     if (closed) this.events.emit('session', closed);
     return { ...(closed ? { session: closed } : {}), steps };
@@ -222,7 +302,8 @@ export class MeetingController {
     const session = this.state.session;
     if (!this.state.active || !session || !this.sessions) return;
     try {
-      const closed = this.sessions.endSession(session.id, { endedBy: 'roomd', reason: 'shutdown' });
+      for (const device of [...this.calls.keys()]) this.recordCall(device);
+      const closed = this.reread(this.sessions.endSession(session.id, { endedBy: 'roomd', reason: 'shutdown', at: this.meetingTime() }));
       this.setState({ active: false, phase: 'idle', microphones: this.microphones() });
       this.events.emit('session', closed);
     } catch (err) {
@@ -238,22 +319,41 @@ export class MeetingController {
 
   private async runStart(request: StartRequest, source: CommandSource): Promise<{ session: SessionSummary; steps: StepResult[] }> {
     // Everything that can refuse the request is checked before the session row is written.
+    let bookingId: string | undefined;
+    if (request.booking !== undefined) {
+      const booking = this.bookings?.booking(request.booking);
+      if (!booking) throw new RoomError('NotFound', `no booking ${JSON.stringify(request.booking)}${this.bookings ? '' : ' (no calendar is configured)'}`);
+      if (booking.status === 'cancelled') throw new RoomError('Conflict', `booking ${JSON.stringify(booking.id)} was cancelled`);
+      bookingId = booking.id;
+      request = {
+        ...(booking.organisation ? { organisation: booking.organisation } : {}),
+        ...(booking.title ? { title: booking.title } : {}),
+        // A room with nothing to dial with still starts a booking that names a SIP room.
+        ...(booking.dial && this.callDevices().length > 0 ? { dial: booking.dial } : {}),
+        ...Object.fromEntries(Object.entries(request).filter(([k, v]) => k !== 'booking' && v !== undefined)),
+      };
+    }
     const scene = [...this.options.meetingStart];
     if (request.dial) {
       const codec = this.callDevices()[0];
       if (!codec) throw new RoomError('Unsupported', 'no device with the call capability to dial with');
       scene.push({ device: codec, command: 'dial', args: { number: request.dial } });
     }
-    const startedAt = this.now().toISOString();
+    this.startClock = { wall: this.now().getTime(), mono: this.mono() };
+    // The nightly end looks at the hour crossed since the last check: from now on, not since the last meeting.
+    this.lastCheck = { ...this.startClock };
+    const startedAt = new Date(this.startClock.wall).toISOString();
     // The session row is written before any device is touched: a crash mid-start loses nothing.
     const session: SessionSummary = this.sessions
       ? this.sessions.startSession({
           startedBy: who(source),
+          at: startedAt,
           ...(request.organisation ? { organisation: request.organisation } : {}),
           ...(request.title ? { title: request.title } : {}),
           ...(request.avoidedTravel ? { avoidedTravel: request.avoidedTravel } : {}),
+          ...(bookingId ? { bookingId } : {}),
         })
-      : { id: `ephemeral-${Date.now()}`, startedAt };
+      : { id: `ephemeral-${Date.now()}`, startedAt, ...(bookingId ? { bookingId } : {}) };
     this.touch();
     this.setState({ active: true, phase: 'starting', session, startedAt, steps: scene.map(pendingStep), microphones: this.microphones() });
     const steps = await this.runScene(scene, source);
@@ -280,22 +380,7 @@ export class MeetingController {
     const now = this.now().toISOString();
     const known = this.calls.get(device);
     if (call.status === 'idle') {
-      if (known?.call.remote && this.state.session && this.sessions) {
-        const record: CallRecord = {
-          number: known.call.remote,
-          direction: known.call.status === 'incoming' ? 'incoming' : 'outgoing',
-          startedAt: known.startedAt,
-          ...(known.connectedAt ? { connectedAt: known.connectedAt } : {}),
-          endedAt: now,
-          outcome: known.connectedAt ? 'answered' : 'unanswered',
-        };
-        try {
-          this.sessions.addCall(this.state.session.id, record);
-        } catch (err) {
-          this.log.error({ err }, 'could not record call');
-        }
-      }
-      this.calls.delete(device);
+      this.recordCall(device);
       this.touch();
       return;
     }
@@ -304,6 +389,44 @@ export class MeetingController {
     if (call.status === 'connected' && !entry.connectedAt) entry.connectedAt = now;
     entry.call = { ...call, ...(entry.call.status === 'incoming' ? { status: 'incoming' as const } : {}), remote: call.remote ?? entry.call.remote };
     this.touch();
+  }
+
+  /** Records the call `device` is known to be in (or was, until now) on the session, once. */
+  private recordCall(device: string): void {
+    const known = this.calls.get(device);
+    this.calls.delete(device);
+    if (!known?.call.remote || !this.state.session || !this.sessions) return;
+    const record: CallRecord = {
+      number: known.call.remote,
+      direction: known.call.status === 'incoming' ? 'incoming' : 'outgoing',
+      startedAt: known.startedAt,
+      ...(known.connectedAt ? { connectedAt: known.connectedAt } : {}),
+      endedAt: this.now().toISOString(),
+      outcome: known.connectedAt ? 'answered' : 'unanswered',
+    };
+    try {
+      this.sessions.addCall(this.state.session.id, record);
+    } catch (err) {
+      this.log.error({ err }, 'could not record call');
+    }
+  }
+
+  /** The stored version of a session (with what was recorded after it closed); itself if unreadable. */
+  private reread(session: SessionSummary): SessionSummary {
+    try {
+      return this.sessions?.get?.(session.id) ?? session;
+    } catch {
+      return session;
+    }
+  }
+
+  /**
+   * "Now" for the running meeting: its start plus the monotonic time elapsed since, so its
+   * duration is real whatever the wall clock did meanwhile.
+   */
+  private meetingTime(): string {
+    const start = this.startClock;
+    return new Date(start ? start.wall + (this.mono() - start.mono) : this.now().getTime()).toISOString();
   }
 
   private recordFault(device: string, code: string, message: string): void {
@@ -327,36 +450,40 @@ export class MeetingController {
       this.touch();
       return;
     }
-    const now = this.now();
+    const wall = this.now().getTime();
+    const mono = this.mono();
     const idleMs = this.options.idleMinutes * 60_000;
     let reason: EndReason | undefined;
-    if (idleMs > 0 && now.getTime() - this.lastActivity >= idleMs) reason = 'idle';
-    if (this.options.nightlyEndAt && crossed(this.lastNightlyCheck, now, this.options.nightlyEndAt)) reason = 'night';
-    this.lastNightlyCheck = now;
+    if (idleMs > 0 && mono - this.lastActivity >= idleMs) reason = 'idle';
+    // The nightly hour is a wall-clock time, in the room's zone; but a wall clock that moved
+    // much more (or less) than the monotonic one since the last check jumped: this check is skipped.
+    const jump = wall - this.lastCheck.wall - (mono - this.lastCheck.mono);
+    if (Math.abs(jump) > CLOCK_JUMP_MS) {
+      this.log.warn({ jumpMs: Math.round(jump) }, 'wall clock jumped; the nightly end is not evaluated across the jump');
+    } else if (this.options.nightlyEndAt && crossedLocalTime(this.lastCheck.wall, wall, this.options.nightlyEndAt, this.options.timeZone ?? systemTimeZone())) {
+      reason = 'night';
+    }
+    this.lastCheck = { wall, mono };
     if (!reason) return;
     this.log.info({ reason }, 'ending meeting automatically');
     await this.end({}, { surface: 'system', identity: `auto-${reason}` }, reason).catch((err) => this.log.error({ err }, 'automatic end failed'));
   }
 
   private setState(state: MeetingState): void {
-    this.state = state;
-    this.events.emit('meeting', state);
+    const { next: _previous, ...rest } = state;
+    this.state = this.next === undefined ? rest : { ...rest, next: this.next };
+    this.events.emit('meeting', this.state);
   }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+
+  private mono(): number {
+    return this.options.monotonic?.() ?? performance.now();
+  }
 }
 
 function who(source: CommandSource): string {
   return source.identity ?? source.surface;
-}
-
-/** True when local time "HH:MM" lies in (from, to]. */
-function crossed(from: Date, to: Date, hhmm: string): boolean {
-  const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  const mark = new Date(to);
-  mark.setHours(h, m, 0, 0);
-  if (mark > to) mark.setDate(mark.getDate() - 1);
-  return mark > from && mark <= to;
 }

@@ -27,6 +27,12 @@ export interface RoomInfo {
 export interface RoomEvents {
   device: DeviceChange;
   command: CommandResult;
+  /**
+   * A command refused before it reached the bus (no valid token, no technician session, a
+   * room-wide request's role or body): audited, but it is not activity in the room (it does not
+   * keep a meeting from going idle) and no device saw it.
+   */
+  refused: CommandResult;
   deviceAdded: DeviceRecord;
   deviceRemoved: DeviceRecord;
 }
@@ -103,6 +109,13 @@ export class Room {
         `${command.device} (${record.driver}) does not support ${command.command}: it has no '${validated.capability}' capability`,
       );
     }
+    // The driver's own declaration: refused here, before any byte is sent (a CEC display has no setVolume).
+    if (record.commands && !record.commands.includes(command.command)) {
+      throw new RoomError(
+        'Unsupported',
+        `${command.device} (${record.driver}) does not support ${command.command}; its ${validated.capability} commands are: ${record.commands.filter((c) => COMMANDS.get(c)?.capability === validated.capability).join(', ')}`,
+      );
+    }
     if (TECHNICIAN_ONLY_CAPABILITIES.has(validated.capability) && command.source.role && command.source.role !== 'technician') {
       throw new RoomError('Forbidden', `${command.command} needs the technician role`);
     }
@@ -129,10 +142,9 @@ export class Room {
   }
 
   /**
-   * Reports the outcome of a command that did not go through {@link execute}: one refused before
-   * it got there (no valid token, a room-wide request's role or body) or a room-wide command
-   * (`meeting.start`, ..., with an empty `device`). The audit thus sees every command received.
-   * With an error, returns it as a RoomError for the caller to throw.
+   * Reports the outcome of a room-wide command (`meeting.start`, ..., with an empty `device`),
+   * which does not go through {@link execute}, so that the audit sees it. With an error, returns
+   * it as a RoomError for the caller to throw.
    */
   settle(command: Command, err?: unknown): RoomError | undefined {
     const error = err === undefined ? undefined : toRoomError(err);
@@ -140,9 +152,11 @@ export class Room {
     return error;
   }
 
-  /** {@link settle} for a refusal: reports it and returns the error to throw. */
+  /** Reports a command refused before it reached the bus (see {@link RoomEvents.refused}); returns the error to throw. */
   refuse(command: Command, err: unknown): RoomError {
-    return this.settle(command, err)!;
+    const error = toRoomError(err);
+    this.events.emit('refused', this.result(command, error));
+    return error;
   }
 
   /** Stops every camera's motion (shutdown, meeting end, the controlling panel went away). */
@@ -167,13 +181,16 @@ export class Room {
   }
 
   private report(command: Command, error: RoomError | undefined): void {
-    const latencyMs = performance.now() - command.receivedAt;
-    this.events.emit('command', {
+    this.events.emit('command', this.result(command, error));
+  }
+
+  private result(command: Command, error: RoomError | undefined): CommandResult {
+    return {
       command,
       ok: !error,
       ...(error ? { error: { code: error.code, message: error.message } } : {}),
-      latencyMs,
-    });
+      latencyMs: performance.now() - command.receivedAt,
+    };
   }
 }
 

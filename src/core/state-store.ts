@@ -10,6 +10,11 @@ export interface DeviceRecord {
   name?: string;
   online: boolean;
   capabilities: CapabilityName[];
+  /**
+   * The commands this device accepts (its manifest's declaration over its capabilities). Absent
+   * only on records built by hand (tests): then every command of its capabilities.
+   */
+  commands?: string[];
   feedback: Partial<Record<CapabilityName, FeedbackLevel>>;
   state: DeviceState;
   lastError?: { code: ErrorCode; message: string; at: string };

@@ -17,6 +17,7 @@ export interface SessionRow {
   km_avoided: number;
   co2_kg: number;
   last_activity_at: number;
+  booking_id?: string | null;
 }
 
 export interface CallRow {
@@ -80,5 +81,6 @@ export function toSessionRecord(row: SessionRow, calls: CallRow[], faults: Fault
     status: row.status,
     endReason: row.end_reason,
     lastActivityAt: iso(row.last_activity_at) as string,
+    ...(row.booking_id ? { bookingId: row.booking_id } : {}),
   };
 }

@@ -73,7 +73,24 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_at ON audit (at);
     `);
   },
-  // 2: the fleet outbox. A session's `revision` goes up on every change that a fleet collector
+  // 2: bookings. A session remembers the booking it was started from; a booking nobody started
+  // is remembered as a no-show (with its organisation: the calendar may forget it later).
+  (db) => {
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN booking_id TEXT;
+      CREATE INDEX sessions_booking ON sessions (booking_id) WHERE booking_id IS NOT NULL;
+      CREATE TABLE booking_no_shows (
+        booking_id   TEXT PRIMARY KEY,
+        organisation TEXT,
+        title        TEXT,
+        start_at     INTEGER NOT NULL,
+        end_at       INTEGER NOT NULL,
+        recorded_at  INTEGER NOT NULL
+      );
+      CREATE INDEX booking_no_shows_start ON booking_no_shows (start_at);
+    `);
+  },
+  // 3: the fleet outbox. A session's `revision` goes up on every change that a fleet collector
   // would store (closing, travel corrected, a call or fault added); `fleet_acked` is the revision
   // the collector confirmed. Closed sessions with revision > fleet_acked are still to be sent.
   // Triggers keep the count, so no write path can forget it; sessions closed before this
@@ -84,7 +101,7 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN fleet_acked INTEGER NOT NULL DEFAULT 0;
       UPDATE sessions SET revision = 1 WHERE status != 'open';
       CREATE INDEX sessions_outbox ON sessions (started_at) WHERE revision > fleet_acked;
-      CREATE TRIGGER sessions_revision AFTER UPDATE OF status, ended_at, ended_by, end_reason, organisation, title, avoided_travel, km_avoided, co2_kg ON sessions
+      CREATE TRIGGER sessions_revision AFTER UPDATE OF status, ended_at, ended_by, end_reason, organisation, title, avoided_travel, km_avoided, co2_kg, booking_id ON sessions
         BEGIN UPDATE sessions SET revision = revision + 1 WHERE id = NEW.id; END;
       CREATE TRIGGER calls_added_revision AFTER INSERT ON calls
         BEGIN UPDATE sessions SET revision = revision + 1 WHERE id = NEW.session_id; END;

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { BookingLedger } from './booking-ledger.ts';
 import type Database from 'better-sqlite3';
 import { openDatabase, type OpenDbOptions } from './open-db.ts';
 import type { AuditRowValues } from './audit-log.ts';
@@ -95,6 +96,13 @@ export class SessionDb {
   }
 
   /** A read that touches the file (health). */
+  private bookingLedger: BookingLedger | undefined;
+
+  /** Bookings held and missed, in this file. */
+  ledger(): BookingLedger {
+    return (this.bookingLedger ??= new BookingLedger(this.db));
+  }
+
   ping(): void {
     this.db.prepare('SELECT count(*) FROM sessions').get();
   }
@@ -125,10 +133,10 @@ export class SessionDb {
         // OR IGNORE: replaying a start that did reach the disk before its error was seen is harmless.
         this.db
           .prepare(
-            `INSERT OR IGNORE INTO sessions (id, room, organisation, title, started_at, started_by, status, avoided_travel, km_avoided, co2_kg, last_activity_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)`,
+            `INSERT OR IGNORE INTO sessions (id, room, organisation, title, started_at, started_by, status, avoided_travel, km_avoided, co2_kg, last_activity_at, booking_id)
+             VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
           )
-          .run(op.id, op.room, op.organisation, op.title, op.at, op.startedBy, JSON.stringify(op.travel.entries), op.travel.km, op.travel.co2, op.at);
+          .run(op.id, op.room, op.organisation, op.title, op.at, op.startedBy, JSON.stringify(op.travel.entries), op.travel.km, op.travel.co2, op.at, op.bookingId ?? null);
         return;
       case 'end':
         this.db

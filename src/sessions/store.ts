@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { isRoomError, RoomError } from '../core/errors.ts';
 import { AuditLog } from './audit-log.ts';
+import type { BookingReport, LedgerBooking } from './booking-ledger.ts';
 import { filterRange, listSessions, MAX_LIST_LIMIT, reportSessions } from './queries.ts';
 import type { Report } from './report.ts';
 import type { SessionDb } from './session-db.ts';
@@ -21,7 +22,7 @@ export type { SessionStoreOptions } from './store-options.ts';
 export { MAX_LIST_LIMIT } from './queries.ts';
 
 const DAY_MS = 86_400_000;
-const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown']);
+const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown', 'booking']);
 
 
 /**
@@ -166,7 +167,15 @@ export class SessionStore {
     }
     if (outcome === 'written') {
       if (id === null) return undefined;
-      const stored = this.file.read((db) => db.get(id));
+      let stored: SessionRecord | undefined;
+      try {
+        stored = this.file.read((db) => db.get(id));
+      } catch (err) {
+        if (!isRoomError(err, 'Unavailable')) throw err;
+        // Written, but not readable back this instant: answer from what we know.
+        const base = this.memory.get(id) ?? before ?? (op.kind === 'start' ? recordOfStart(op) : undefined);
+        stored = base && (op.kind === 'start' ? base : applyToRecord(base, op, () => --this.memoryCallId));
+      }
       if (stored && id === this.current) this.memory.set(id, stored);
       if (stored && stored.status !== 'open') this.memory.delete(id);
       return stored;
@@ -198,7 +207,7 @@ export class SessionStore {
     const travel = this.travel(input.avoidedTravel);
     const open = this.openSession();
     if (open) throw new RoomError('Conflict', `a meeting is already in progress (session ${open.id})`, { sessionId: open.id });
-    const op: WriteOp = { kind: 'start', id: randomUUID(), room: this.room, organisation: clean(input.organisation), title: clean(input.title), at, startedBy: input.startedBy, travel };
+    const op: WriteOp = { kind: 'start', id: randomUUID(), room: this.room, organisation: clean(input.organisation), title: clean(input.title), at, startedBy: input.startedBy, travel, bookingId: clean(input.bookingId) };
     this.current = op.id;
     const record = this.write(op) ?? recordOfStart(op);
     this.memory.set(op.id, record);
@@ -407,9 +416,28 @@ export class SessionStore {
   }
 
   /** Meetings held, minutes, km and CO₂ saved in [from, to), by organisation and by month. */
-  report(filter: SessionFilter = {}): Report {
+  report(filter: SessionFilter = {}): Report & { bookings: BookingReport } {
     const range = filterRange(filter, this.timeZone);
-    return this.file.read((db) => reportSessions(db, this.pendingRecords(), range, this.timeZone));
+    return this.file.read((db) => ({ ...reportSessions(db, this.pendingRecords(), range, this.timeZone), bookings: db.ledger().report(range.from, range.to) }));
+  }
+
+  /**
+   * Bookings held and missed, for the calendar. While the file is unusable, a booking counts as
+   * held if a session in memory was started from it, and a no-show cannot be recorded (it will be
+   * when the calendar looks again after the file is back).
+   */
+  readonly bookings = {
+    isHeld: (id: string): boolean => [...this.memory.values()].some((r) => r.bookingId === id) || this.readOr((db) => db.ledger().isHeld(id), false),
+    isNoShow: (id: string): boolean => this.readOr((db) => db.ledger().isNoShow(id), false),
+    recordNoShow: (booking: LedgerBooking, at: number): boolean => this.readOr((db) => db.ledger().recordNoShow(booking, at), false),
+  };
+
+  private readOr<T>(fn: (db: SessionDb) => T, fallback: T): T {
+    try {
+      return this.file.read(fn);
+    } catch {
+      return fallback;
+    }
   }
 
   /** Sessions whose in-memory version is newer than the file's. */

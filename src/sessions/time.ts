@@ -1,4 +1,5 @@
 import { RoomError } from '../core/errors.ts';
+import { daysInMonth, wallClock, zonedInstant } from '../core/zoned-time.ts';
 import type { Instant } from './types.ts';
 
 /**
@@ -7,55 +8,11 @@ import type { Instant } from './types.ts';
  * month keys and bare dates in filters are read in the store's time zone (the system's by default).
  */
 
-/** The process's time zone (from TZ or the system), e.g. 'Europe/Paris'. */
-export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
-
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = partsFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    partsFormatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Wall-clock fields of an instant in a time zone. */
-function wallClock(ms: number, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
-  }
-  return { y: out.year, m: out.month, d: out.day, h: out.hour, min: out.minute, s: out.second };
-}
-
-/** Offset of the zone from UTC at an instant, in ms (Paris in winter: +3 600 000). */
-function offsetAt(ms: number, timeZone: string): number {
-  const w = wallClock(ms, timeZone);
-  const asUtc = Date.UTC(w.y, w.m - 1, w.d, w.h, w.min, w.s);
-  return asUtc - (ms - (ms % 1000));
-}
+export { systemTimeZone } from '../core/zoned-time.ts';
 
 /** The instant at which the zone's wall clock shows 00:00 on the given day (month 1-based; overflow allowed). */
 export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
-  const guess = Date.UTC(year, month - 1, day);
-  // Two passes settle the offset across a DST change; midnight itself never falls in a gap in
-  // Europe (changes happen at 02:00/03:00), and elsewhere being an hour off is harmless here.
-  let ms = guess - offsetAt(guess, timeZone);
-  ms = guess - offsetAt(ms, timeZone);
-  return ms;
+  return zonedInstant(year, month, day, 0, 0, timeZone);
 }
 
 /** 'YYYY-MM' of an instant in the zone. */
@@ -84,12 +41,15 @@ export function toMs(value: Instant, field: string, timeZone: string, bound: 'fr
       const y = Number(bare[1]);
       const m = Number(bare[2]);
       const d = bare[3] === undefined ? undefined : Number(bare[3]);
-      if (m >= 1 && m <= 12 && (d === undefined || (d >= 1 && d <= 31))) {
+      // Impossible dates (2026-02-30) are refused, not rolled over into the next month.
+      if (m >= 1 && m <= 12 && (d === undefined || (d >= 1 && d <= daysInMonth(y, m)))) {
         if (d === undefined) return zonedMidnight(y, bound === 'to' ? m + 1 : m, 1, timeZone);
         return zonedMidnight(y, m, bound === 'to' ? d + 1 : d, timeZone);
       }
-    } else if (/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-      const ms = Date.parse(value);
+    } else {
+      const day = /^(\d{4})-(\d{2})-(\d{2})T/.exec(value);
+      // Date.parse rolls 2026-02-30T10:00Z over to 2 March: check the calendar date first.
+      const ms = day && Number(day[3]) >= 1 && Number(day[3]) <= daysInMonth(Number(day[1]), Number(day[2])) ? Date.parse(value) : NaN;
       if (Number.isFinite(ms)) return ms;
     }
   }

@@ -9,7 +9,7 @@ import type { TravelEntry } from '../core/meeting-requests.ts';
 export type Instant = Date | number | string;
 
 /** Why a session ended. `interrupted` is only ever set by {@link SessionStore.recoverInterrupted}. */
-export type EndReason = 'user' | 'idle' | 'night' | 'shutdown' | 'interrupted';
+export type EndReason = 'user' | 'idle' | 'night' | 'shutdown' | 'booking' | 'interrupted';
 
 /** `open` while the meeting runs; `interrupted` when roomd died (or lost power) during it. */
 export type SessionStatus = 'open' | 'closed' | 'interrupted';
@@ -94,6 +94,8 @@ export interface SessionRecord {
   endReason: EndReason | null;
   /** The last moment roomd knew the meeting was going on (start, calls, faults, commands, touch()). */
   lastActivityAt: string;
+  /** The calendar booking it was started from, if any. */
+  bookingId?: string;
 }
 
 export interface StartSessionInput {
@@ -103,6 +105,8 @@ export interface StartSessionInput {
   startedBy: string;
   avoidedTravel?: TravelInput[];
   at?: Instant;
+  /** The calendar booking this meeting was started from. */
+  bookingId?: string | null;
 }
 
 export interface EndSessionInput {

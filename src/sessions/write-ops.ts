@@ -25,6 +25,8 @@ export type WriteOp =
       at: number;
       startedBy: string;
       travel: StoredTravel;
+      /** The calendar booking the meeting was started from. */
+      bookingId?: string | null;
     }
   | { kind: 'end'; id: string; at: number; endedBy: string; reason: Exclude<EndReason, 'interrupted'>; travel?: StoredTravel }
   | { kind: 'travel'; id: string; travel: StoredTravel }
@@ -71,6 +73,7 @@ export function recordOfStart(op: Extract<WriteOp, { kind: 'start' }>): SessionR
     status: 'open',
     endReason: null,
     lastActivityAt: iso(op.at) as string,
+    ...(op.bookingId ? { bookingId: op.bookingId } : {}),
   };
 }
 
@@ -131,6 +134,7 @@ export function startOpOf(record: SessionRecord): WriteOp {
     kind: 'start', id: record.id, room: record.room, organisation: record.organisation, title: record.title,
     at: Date.parse(record.startedAt), startedBy: record.startedBy,
     travel: { entries: record.avoidedTravel, km: record.kmAvoided, co2: record.co2Kg },
+    ...(record.bookingId ? { bookingId: record.bookingId } : {}),
   };
 }
 

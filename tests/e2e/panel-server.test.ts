@@ -73,6 +73,7 @@ describe('panel server: open room (no tokens, no PIN)', () => {
       directory: [{ name: 'Siège', number: 'sip:siege@example.org' }],
       sites: [{ id: 'nimes', name: 'Nîmes', roundTripKm: 120 }],
       co2KgPerKm: 0.244,
+      inputs: {},
     });
     expect((await d.app.inject({ url: '/api/v1/panel/config', ...REMOTE })).statusCode).toBe(403);
   });
@@ -237,6 +238,65 @@ describe('panel page logic (public/model.js)', async () => {
     joystick.press({ pan: -0.5 });
     joystick.release();
     expect(sent).toEqual(['move@a', 'move@a', 'stop@a', 'move@b', 'stop@b']);
+  });
+
+  it('names the other end of a call without its SIP address, and the inputs in words', () => {
+    const directory = [{ name: 'PNR — siège', number: 'sip:siege@pnr.example' }];
+    expect(model.remoteName(directory, 'sip:siege@pnr.example')).toBe('PNR — siège');
+    expect(model.remoteName(directory, 'sip:jean.dupont@example.org')).toBe('jean.dupont');
+    expect(model.remoteName(directory, '<sip:0467000000@gw.example;user=phone>')).toBe('04\u00a067\u00a000\u00a000\u00a000');
+    expect(model.remoteName(directory, 'sip:+33467000000@gw.example')).toBe('+33467000000');
+    expect(model.remoteName(directory, undefined)).toBeUndefined();
+    expect(['pc', 'Laptop', 'codec', 'hdmi2', 'displayport1', 'Salle B'].map((n) => model.inputLabel(n, t))).toEqual(['Ordinateur', 'Ordinateur', 'Visio', 'HDMI 2', 'DisplayPort 1', 'Salle B']);
+    const devices = { d: dev('d', ['power', 'input'], { state: { input: 'pc' } }), e: dev('e', ['power', 'input']) };
+    expect(model.sourceChoices(devices, { d: ['codec', 'pc'] }, t)).toMatchObject({ device: { id: 'd' }, current: 'pc', choices: [{ name: 'codec', label: 'Visio' }, { name: 'pc', label: 'Ordinateur' }] });
+    expect(model.sourceChoices(devices, {}, t)).toBeUndefined();
+  });
+
+  it('keeps what is out of order for the meeting, and steps the volume by 5 %', () => {
+    const devices = { a: dev('a', ['power']), b: dev('b', ['power'], { online: false }), c: dev('c', ['micMute']), e: dev('e', ['ptz']) };
+    const steps = [
+      { device: 'b', status: 'skipped', error: { code: 'DeviceOffline' } },
+      { device: 'c', status: 'failed', error: { code: 'DeviceError' } },
+      { device: 'e', status: 'failed', error: { code: 'DeviceTimeout' } }, // silent, and back online since
+    ];
+    expect(model.notWorking(devices, steps)).toEqual(['b', 'c']);
+    expect(model.notWorking(devices, undefined)).toEqual(['b']);
+    expect([[30, 1], [32, 1], [30, -1], [3, -1], [98, 1], [100, 1]].map(([l, d]) => model.steppedVolume(l, d))).toEqual([35, 35, 25, 0, 100, 100]);
+  });
+
+  it('steps the volume with setVolume from the last asked level, and falls back to volumeUp/Down where there is no absolute volume', async () => {
+    const { stepVolume } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/meeting-view.js')).href);
+    const sentCommands: string[] = [];
+    const ui = (capabilities: string[], volume: number | null, unsupported = false) => ({
+      t,
+      state: { devices: { tv: dev('tv', capabilities, { state: { volume } }) }, busy: new Set(), relativeVolume: new Set(), volumeAsked: undefined },
+      command: async (device: string, name: string, args: { level?: number }) => {
+        sentCommands.push(`${device}.${name}${args.level === undefined ? '' : `(${args.level})`}`);
+        return unsupported && name === 'setVolume' ? { ok: false, error: { code: 'Unsupported' } } : { ok: true };
+      },
+    });
+    const mdc = ui(['power', 'volume'], 30);
+    await stepVolume(mdc, 1);
+    await stepVolume(mdc, 1); // held: from the level just asked for, before the feedback comes back
+    await stepVolume(mdc, -1);
+    expect(sentCommands.splice(0)).toEqual(['tv.setVolume(35)', 'tv.setVolume(40)', 'tv.setVolume(35)']);
+    const cec = ui(['power', 'volume'], 12, true); // HDMI-CEC reports a level but cannot set one
+    await stepVolume(cec, 1);
+    await stepVolume(cec, -1);
+    expect(sentCommands.splice(0)).toEqual(['tv.setVolume(15)', 'tv.volumeUp', 'tv.volumeDown']);
+    await stepVolume(ui(['power', 'volume'], null), 1); // no level known yet
+    expect(sentCommands.splice(0)).toEqual(['tv.volumeUp']);
+  });
+
+  it('writes French with a narrow no-break space before « : ? ! ; % » and inside « »', async () => {
+    const { DICTIONARIES } = await import(pathToFileURL(join(import.meta.dirname, '../../src/api/panel/public/i18n.js')).href);
+    const bad = Object.entries(DICTIONARIES.fr as Record<string, string>)
+      .filter(([key]) => !key.startsWith('lang.')) // the English button label, in English
+      .filter(([, text]) => /[^\u202f][:?!;%»]|«[^\u202f]/.test(text))
+      .map(([key, text]) => `${key}: ${JSON.stringify(text)}`);
+    expect(bad).toEqual([]);
+    expect(DICTIONARIES.fr['mic.stillOpen']).toMatch(/^Encore ouverts\u202f: /);
   });
 
   it('has the same keys in every language', async () => {

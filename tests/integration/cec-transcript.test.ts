@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import { describe } from 'vitest';
 import { driver } from '../../drivers/cec/index.ts';
 import { CEC_CLIENT_SCRIPT } from '../fixtures/transcripts/cec-client.ts';
+import { itSettlesTheSameHoweverCut, stepRecorder } from '../helpers/chunking-suite.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import { processPeerCommand, type Chunking } from '../helpers/scripted-peer.ts';
 
@@ -15,14 +15,7 @@ const OPTIONS = { inputs: { laptop: '1.0.0.0', codec: '2.0.0.0' }, audioDevice: 
 
 async function session(chunking: Chunking) {
   const h = createDriverHarness(driver, OPTIONS, { type: 'process', ...processPeerCommand(CEC_CLIENT_SCRIPT, chunking) });
-  const results: string[] = [];
-  const step = async (name: string, run: () => Promise<unknown>) => {
-    const outcome = await run().then(
-      () => 'ok',
-      (err: { code?: string; message?: string }) => err.code ?? err.message ?? 'thrown',
-    );
-    results.push(`${name}: ${outcome}`);
-  };
+  const { results, step } = stepRecorder();
   try {
     await step('connect', () => h.connect());
     await step('poll', () => h.poll());
@@ -46,20 +39,5 @@ const EXPECTED = {
 };
 
 describe('cec driver: the real cec-client output, however it is cut', () => {
-  it('each answer in one read: the echo and `waiting for input` together do not time out', async () => {
-    expect(await session('whole')).toEqual(EXPECTED);
-  }, 30_000);
-
-  it('byte by byte', async () => {
-    expect(await session('bytes')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('cut at random points', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 200 }), { minLength: 1, maxLength: 6 }), async (cuts) => {
-        expect(await session(cuts)).toEqual(EXPECTED);
-      }),
-      { numRuns: 4 },
-    );
-  }, 120_000);
+  itSettlesTheSameHoweverCut(session, EXPECTED, { wholeTitle: 'each answer in one read: the echo and `waiting for input` together do not time out', maxCut: 200, runs: 4 });
 });

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+import { describe } from 'vitest';
 import { driver } from '../../drivers/cisco-xapi/index.ts';
 import { CISCO_SCRIPT } from '../fixtures/transcripts/cisco-xapi.ts';
+import { itSettlesTheSameHoweverCut, stepRecorder } from '../helpers/chunking-suite.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import { startTcpPeer, type Chunking } from '../helpers/scripted-peer.ts';
 
@@ -15,14 +15,7 @@ const OPTIONS = { username: 'admin', password: 'secret', commandTimeoutMs: 1500,
 async function session(chunking: Chunking) {
   const peer = await startTcpPeer(CISCO_SCRIPT, chunking);
   const h = createDriverHarness(driver, OPTIONS, { type: 'tcp', host: '127.0.0.1', port: peer.port });
-  const results: string[] = [];
-  const step = async (name: string, run: () => Promise<unknown>) => {
-    const outcome = await run().then(
-      () => 'ok',
-      (err: { code?: string; message?: string }) => err.code ?? err.message ?? 'thrown',
-    );
-    results.push(`${name}: ${outcome}`);
-  };
+  const { results, step } = stepRecorder();
   try {
     await step('connect', () => h.connect());
     await step('dial', () => h.exec('dial', { number: 'alice@example.com' }));
@@ -47,20 +40,5 @@ const EXPECTED = {
 };
 
 describe('cisco-xapi driver: a CE codec\'s terminal output, however it is cut', () => {
-  it('each reply in one read', async () => {
-    expect(await session('whole')).toEqual(EXPECTED);
-  }, 30_000);
-
-  it('byte by byte', async () => {
-    expect(await session('bytes')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('cut at random points', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat({ max: 700 }), { minLength: 1, maxLength: 10 }), async (cuts) => {
-        expect(await session(cuts)).toEqual(EXPECTED);
-      }),
-      { numRuns: 5 },
-    );
-  }, 120_000);
+  itSettlesTheSameHoweverCut(session, EXPECTED, { maxCut: 700, runs: 5 });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
 import { driver } from '../../drivers/poly-group/index.ts';
 import { polyScript } from '../fixtures/transcripts/poly-group.ts';
+import { itSettlesTheSameHoweverCut, stepRecorder } from '../helpers/chunking-suite.ts';
 import { createDriverHarness } from '../helpers/driver-harness.ts';
 import { startTcpPeer, type Chunking } from '../helpers/scripted-peer.ts';
 
@@ -15,14 +15,7 @@ const OPTIONS = { pacingMs: 0, bannerQuietMs: 300, commandTimeoutMs: 1500 };
 async function session(registration: 'success' | 'already', chunking: Chunking) {
   const peer = await startTcpPeer(polyScript(registration), chunking);
   const h = createDriverHarness(driver, OPTIONS, { type: 'tcp', host: '127.0.0.1', port: peer.port });
-  const results: string[] = [];
-  const step = async (name: string, run: () => Promise<unknown>) => {
-    const outcome = await run().then(
-      () => 'ok',
-      (err: { code?: string; message?: string }) => err.code ?? err.message ?? 'thrown',
-    );
-    results.push(`${name}: ${outcome}`);
-  };
+  const { results, step } = stepRecorder();
   try {
     await step('connect', () => h.connect());
     await step('dial', () => h.exec('dial', { number: '192.168.1.101' }));
@@ -46,22 +39,11 @@ const EXPECTED = {
 };
 
 describe('poly-group driver: the references\' feedback, however it is cut', () => {
-  for (const registration of ['success', 'already'] as const) {
-    it(`online on the first connection when notify callstatus answers ${registration === 'success' ? '`notify callstatus success`' : '`already active`'}`, async () => {
-      expect(await session(registration, 'whole')).toEqual(EXPECTED);
-    }, 30_000);
-  }
+  it('online on the first connection when notify callstatus answers `already active`', async () => {
+    expect(await session('already', 'whole')).toEqual(EXPECTED);
+  }, 30_000);
 
-  it('byte by byte', async () => {
-    expect(await session('success', 'bytes')).toEqual(EXPECTED);
-  }, 60_000);
-
-  it('cut at random points', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom('success' as const, 'already' as const), fc.array(fc.nat({ max: 600 }), { minLength: 1, maxLength: 8 }), async (registration, cuts) => {
-        expect(await session(registration, cuts)).toEqual(EXPECTED);
-      }),
-      { numRuns: 5 },
-    );
-  }, 120_000);
+  describe('answered `notify callstatus success`', () => {
+    itSettlesTheSameHoweverCut((chunking) => session('success', chunking), EXPECTED, { wholeTitle: 'online on the first connection, each reply in one read', maxCut: 600, runs: 5 });
+  });
 });

@@ -25,7 +25,9 @@ function roomd(args: string[], input = '', env: Record<string, string> = {}): Pr
 }
 
 /** `roomd init`: finds what is attached, asks (or takes the defaults) and writes a config that passes --check. */
-describe('roomd init', () => {
+// Each test runs roomd several times as its own process (through tsx when dist/ is stale): generous
+// per-test timeouts, since a busy 2-core machine takes seconds per start. They bound no behaviour.
+describe('roomd init', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'roomd-init-'));
   const hasSocat = requireTool('socat', 'socat');
   let camera: ViscaSerialSimulator | undefined;
@@ -137,7 +139,7 @@ describe('roomd init', () => {
   });
 });
 
-describe('roomd init with PulseAudio', () => {
+describe('roomd init with PulseAudio', { timeout: 120_000 }, () => {
   const hasPulse = requireTool('pulseaudio', 'pulseaudio') && requireTool('pactl', 'pulseaudio-utils');
   let pulse: PrivateDaemon | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'roomd-init-pulse-'));

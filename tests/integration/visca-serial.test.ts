@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach, vi } from 'vitest';
-import { driver, ViscaSerialSimulator, type ViscaSimOptions } from '../../drivers/visca/index.ts';
+import { driver } from '../../drivers/visca/index.ts';
+import { ViscaSerialSimulator, type ViscaSimOptions } from '../../drivers/visca/simulator.ts';
 import { createDriverHarness, type DriverHarness } from '../helpers/driver-harness.ts';
 import { makeCommand, validateCommand } from '../../src/core/command.ts';
 import { requireTool } from '../helpers/tools.ts';

@@ -36,7 +36,7 @@ describe('the Debian package', () => {
   beforeAll(async () => {
     if (!hasDpkg) return;
     deb = (await ok(process.execPath, [join(ROOT, 'scripts/package.mjs'), '--out', out], { cwd: ROOT })).trim().split('\n').at(-1)!;
-  }, 300_000);
+  }, 900_000);
 
   it.skipIf(!hasDpkg)('declares what Debian needs: name, version, arch, nodejs >= 20.10, the config as a conffile', async () => {
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CAPABILITY_NAMES, initialState, type CapabilityName } from '../../src/core/capabilities.ts';
+import { CAPABILITY_NAMES, initialState, supportedCommands, type CapabilityName } from '../../src/core/capabilities.ts';
 import type { DeviceRecord } from '../../src/core/state-store.ts';
 import { allows, commandPermission } from '../../src/api/auth.ts';
 import { deviceDiscovery, roomDiscovery, slug, type DiscoveryOptions } from '../../src/api/mqtt/discovery.ts';
@@ -8,7 +8,7 @@ import { Topics } from '../../src/api/mqtt/topics.ts';
 import { COMMON_KEYS, DISCOVERY_TOPIC, HA_COMPONENTS, schemaProblems } from './mqtt-ha-schema.ts';
 
 const topics = new Topics('roomd', 'st-pons');
-const options: DiscoveryOptions = { prefix: 'homeassistant', topics, room: { id: 'st-pons', name: 'Salle St-Pons' }, sessions: true };
+const options: DiscoveryOptions = { prefix: 'homeassistant', topics, room: { id: 'st-pons', name: 'Salle St-Pons', locale: 'fr' }, sessions: true };
 
 function record(id: string, capabilities: CapabilityName[], state: Record<string, unknown> = {}): DeviceRecord {
   return { id, driver: 'test', online: true, capabilities, feedback: {}, state: { ...initialState(capabilities), ...state } };
@@ -54,7 +54,7 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
   it('maps power to a switch on B/DEVICE/power/set reading state.power', () => {
     const c = byTopic('homeassistant/switch/roomd_st-pons/display_power/config');
     expect(c).toMatchObject({
-      name: 'Power',
+      name: 'Alimentation',
       unique_id: 'roomd_st-pons_display_power',
       object_id: 'roomd_st_pons_display_power',
       default_entity_id: 'switch.roomd_st_pons_display_power',
@@ -82,9 +82,9 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
   it('gives one button per named PTZ preset (payload = its number) plus home; raw yields nothing', () => {
     const buttons = all.filter((m) => m.topic.includes('/button/roomd_st-pons/camera_'));
     expect(buttons.map((b) => [b.config.name, b.config.payload_press])).toEqual([
-      ['Preset Salle entière', '1'],
-      ['Preset Pupitre', '2'],
-      ['Home position', 'HOME'],
+      ['Préréglage Salle entière', '1'],
+      ['Préréglage Pupitre', '2'],
+      ['Position de repos', 'HOME'],
     ]);
     expect(buttons[0]!.config.command_topic).toBe('roomd/st-pons/camera/ptz/set');
     expect(all.some((m) => m.topic.includes('raw'))).toBe(false);
@@ -109,7 +109,10 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
       suggested_area: 'Salle St-Pons',
     });
     expect(byTopic('homeassistant/number/roomd_st-pons/display_volume/config').device).toMatchObject({ manufacturer: 'Samsung', model: 'Samsung display over MDC' });
-    expect(byTopic('homeassistant/switch/roomd_st-pons/meeting/config').device).toMatchObject({ identifiers: ['roomd_st-pons'], name: 'Salle St-Pons' });
+    // The room's HA device has a short name (HA prefixes every entity with it); the long name is the area.
+    expect(byTopic('homeassistant/switch/roomd_st-pons/meeting/config').device).toMatchObject({ identifiers: ['roomd_st-pons'], name: 'Salle', suggested_area: 'Salle St-Pons' });
+    // A driver without a manufacturer still gets one named.
+    expect(byTopic('homeassistant/switch/roomd_st-pons/codec_power/config').device).toMatchObject({ manufacturer: 'roomd driver test' });
   });
 
   it('gives the room a meeting switch, start/end buttons and this month\'s session sensors', () => {
@@ -138,7 +141,7 @@ describe('MQTT discovery against Home Assistant\'s documented schema', () => {
   it('derives entities for every capability from one function each (no device table)', () => {
     const everything = record('x', CAPABILITY_NAMES.filter((c) => c !== 'raw'), { presets: { '3': 'Tableau' } });
     const keys = deviceDiscovery(options, everything, undefined).map((m) => m.topic.split('/')[3]);
-    expect(keys).toEqual(['x_power', 'x_input', 'x_volume', 'x_mute', 'x_preset_3', 'x_home', 'x_call', 'x_hangup', 'x_mic_mute']);
+    expect(keys).toEqual(['x_power', 'x_input', 'x_volume', 'x_mute', 'x_preset_3', 'x_home', 'x_call', 'x_answer', 'x_reject', 'x_hangup', 'x_mic_mute']);
   });
 
   it('slugs ids into valid entity ids', () => {
@@ -153,7 +156,7 @@ describe('MQTT discovery: the room-wide microphone mute', () => {
 
   it('is a switch on the room device, field by field', () => {
     expect(config).toEqual({
-      name: 'Microphones muted',
+      name: 'Tous les micros coupés',
       unique_id: 'roomd_st-pons_microphones',
       object_id: 'roomd_st_pons_microphones',
       default_entity_id: 'switch.roomd_st_pons_microphones',
@@ -162,10 +165,12 @@ describe('MQTT discovery: the room-wide microphone mute', () => {
       command_topic: 'roomd/st-pons/meeting/microphones/set',
       payload_on: 'ON',
       payload_off: 'OFF',
+      state_on: 'ON',
+      state_off: 'OFF',
       icon: 'mdi:microphone-off',
       availability: [{ topic: 'roomd/st-pons/status', payload_available: 'online', payload_not_available: 'offline' }],
       availability_mode: 'all',
-      device: { identifiers: ['roomd_st-pons'], name: 'Salle St-Pons', manufacturer: 'roomd', model: 'Videoconference room', suggested_area: 'Salle St-Pons' },
+      device: { identifiers: ['roomd_st-pons'], name: 'Salle', manufacturer: 'roomd', model: 'Salle de visioconférence', suggested_area: 'Salle St-Pons' },
       origin: { name: 'roomd' },
     });
   });
@@ -174,10 +179,8 @@ describe('MQTT discovery: the room-wide microphone mute', () => {
     expect(schemaProblems(topic, config)).toEqual([]);
     const documented = new Set<string>([...COMMON_KEYS, ...HA_COMPONENTS.switch.required, ...HA_COMPONENTS.switch.optional]);
     expect(Object.keys(config).filter((k) => !documented.has(k))).toEqual([]);
-    // No state_on/state_off: HA then compares the template's output with payload_on/payload_off,
-    // and the template's third answer, 'None', is how an MQTT switch is told its state is unknown.
-    expect(config.state_on).toBeUndefined();
-    expect(config.state_off).toBeUndefined();
+    // The template says ON/OFF (or 'None': unknown), and state_on/state_off say so explicitly.
+    expect([config.state_on, config.state_off]).toEqual(['ON', 'OFF']);
     expect(config.value_template).toContain("'None' if value_json.microphones.muted is none");
   });
 
@@ -190,8 +193,11 @@ describe('MQTT discovery: the room-wide microphone mute', () => {
     const device = byTopic('homeassistant/switch/roomd_st-pons/codec_mic_mute/config');
     const shape = (c: Record<string, unknown>) => Object.keys(c).filter((k) => k !== 'availability' && k !== 'device');
     expect(shape(config)).toEqual(shape(device));
-    expect({ name: device.name, payload_on: device.payload_on, payload_off: device.payload_off, icon: device.icon })
-      .toEqual({ name: config.name, payload_on: config.payload_on, payload_off: config.payload_off, icon: config.icon });
+    expect({ payload_on: device.payload_on, payload_off: device.payload_off, icon: device.icon })
+      .toEqual({ payload_on: config.payload_on, payload_off: config.payload_off, icon: config.icon });
+    // One room, three microphone switches (array, codec, room-wide): not three of the same name.
+    expect(device.name).toBe('Micro coupé');
+    expect(config.name).not.toBe(device.name);
     expect(device.value_template).toBe((config.value_template as string).replaceAll('value_json.microphones.muted', 'value_json.state.micMuted'));
   });
 
@@ -210,5 +216,66 @@ describe('MQTT discovery: the room-wide microphone mute', () => {
     expect(schemaProblems(readonly.topic, readonly.config)).toEqual([]);
     const panel = roomDiscovery({ ...options, can: can('panel') }, devices).map((m) => m.topic);
     expect(panel).toContain(topic);
+  });
+});
+
+describe('MQTT discovery from what each driver declares', () => {
+  // The cec driver's declaration: volume keys and mute, no absolute level.
+  const cecCommands = supportedCommands(['power', 'input', 'volume'], { volume: ['volumeUp', 'volumeDown', 'mute', 'unmute'] });
+  const cec: DeviceRecord = { ...record('tv', ['power', 'input', 'volume'], { inputs: ['codec', 'pc'] }), commands: cecCommands };
+  const messages = deviceDiscovery(options, cec, { title: 'HDMI-CEC display', manufacturer: 'HDMI-CEC display (any brand)' });
+  const of = (key: string) => messages.find((m) => m.topic.split('/')[3] === `tv_${key}`);
+
+  it('gives a CEC display volume up/down buttons and mute, and no absolute-volume slider', () => {
+    expect(messages.map((m) => m.topic.split('/').slice(1, 2).concat(m.topic.split('/')[3]!).join(' '))).toEqual([
+      'switch tv_power', 'select tv_input', 'sensor tv_volume', 'button tv_volume_up', 'button tv_volume_down', 'switch tv_mute',
+    ]);
+    expect(of('volume_up')!.config).toMatchObject({ name: 'Volume +', command_topic: 'roomd/st-pons/tv/volume/set', payload_press: 'UP' });
+    expect(of('volume_down')!.config).toMatchObject({ name: 'Volume −', payload_press: 'DOWN' });
+    expect(messages.some((m) => m.topic.includes('/number/'))).toBe(false);
+  });
+
+  it('makes input a select over the configured inputs', () => {
+    expect(of('input')!.config).toMatchObject({ name: 'Entrée', command_topic: 'roomd/st-pons/tv/input/set', options: ['codec', 'pc'], state_topic: 'roomd/st-pons/tv/state' });
+    // Nothing configured: nothing to choose from, a sensor shows what the display reports.
+    expect(deviceDiscovery(options, { ...cec, state: { ...cec.state, inputs: [] } }, undefined).find((m) => m.topic.endsWith('/tv_input/config'))!.topic).toContain('/sensor/');
+  });
+
+  it('takes the number\'s range from the setVolume schema', () => {
+    expect(byTopic('homeassistant/number/roomd_st-pons/display_volume/config')).toMatchObject({ min: 0, max: 100 });
+  });
+
+  it('offers dial as a select over the directory, with answer, reject and hang up buttons', () => {
+    const directory = [{ name: 'PNR — siège', number: 'sip:siege@pnr.example' }, { name: 'Mairie', number: '0467000000' }];
+    const dial = deviceDiscovery({ ...options, directory }, codec, undefined).find((m) => m.topic.endsWith('/codec_dial/config'))!;
+    expect(dial.topic).toBe('homeassistant/select/roomd_st-pons/codec_dial/config');
+    expect(dial.config).toMatchObject({ name: 'Appeler', command_topic: 'roomd/st-pons/codec/call/set', options: ['PNR — siège', 'Mairie'] });
+    expect(schemaProblems(dial.topic, dial.config)).toEqual([]);
+    expect(deviceDiscovery(options, codec, undefined).some((m) => m.topic.endsWith('/codec_dial/config'))).toBe(false); // empty directory
+    expect(['answer', 'reject', 'hangup'].map((k) => byTopic(`homeassistant/button/roomd_st-pons/codec_${k}/config`).payload_press)).toEqual(['ANSWER', 'REJECT', 'HANGUP']);
+  });
+
+  it('names every entity in the room\'s locale, distinctly, never repeating the room\'s long name', () => {
+    const directory = [{ name: 'Mairie', number: '1' }];
+    const room = [...roomDiscovery({ ...options, directory }, devices), ...devices.flatMap((d) => deviceDiscovery({ ...options, directory }, d, undefined)), ...messages];
+    const friendly = room.map((m) => `${(m.config.device as { name: string }).name} ${m.config.name as string}`);
+    expect(new Set(friendly).size).toBe(friendly.length);
+    for (const m of room) expect(m.config.name as string).not.toContain('Salle St-Pons');
+    expect(room.map((m) => m.config.name)).toEqual(expect.arrayContaining(['Réunion', 'Raccrocher', 'Micro coupé', 'Tous les micros coupés', 'Entrée', 'Répondre']));
+    for (const m of room) expect((m.config.device as { manufacturer?: string }).manufacturer).toBeTruthy();
+    const english = roomDiscovery({ ...options, room: { ...options.room, locale: 'en' } }, devices).map((m) => m.config.name);
+    expect(english).toContain('Meeting');
+    expect(english).toContain('All microphones muted');
+  });
+
+  it('uses only sensor metadata HA documents as valid, and gives every figure a unit', () => {
+    const sensors = all.filter((m) => m.topic.includes('/sensor/'));
+    for (const m of sensors) expect(schemaProblems(m.topic, m.config)).toEqual([]);
+    expect(byTopic('homeassistant/sensor/roomd_st-pons/meetings_month/config')).toMatchObject({ unit_of_measurement: 'réunions', state_class: 'total' });
+    expect(byTopic('homeassistant/sensor/roomd_st-pons/co2_month/config').device_class).toBeUndefined();
+    // What HA warned about: state class total with device class weight.
+    expect(schemaProblems('homeassistant/sensor/n/o/config', { state_topic: 't', device_class: 'weight', state_class: 'total', unit_of_measurement: 'kg' })).toEqual([
+      'sensor: state_class total is impossible with device_class weight',
+    ]);
   });
 });

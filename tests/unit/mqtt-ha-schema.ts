@@ -1,7 +1,7 @@
 /**
  * Home Assistant's documented MQTT discovery schema for the components roomd uses, encoded so tests
  * can check every discovery payload key by key. Sources: home-assistant.io/integrations/
- * {switch,number,button,sensor}.mqtt and /integrations/mqtt (discovery topic, device and origin
+ * {switch,number,button,sensor,select}.mqtt and /integrations/mqtt (discovery topic, device and origin
  * blocks, availability list). `object_id` is documented as deprecated from 2025.10 in favour of
  * `default_entity_id` (`<domain>.<object id>`); both are accepted (roomd sends both).
  */
@@ -22,7 +22,7 @@ export interface ComponentSchema {
   enums?: Record<string, readonly string[]>;
 }
 
-export const HA_COMPONENTS: Record<'switch' | 'number' | 'button' | 'sensor', ComponentSchema> = {
+export const HA_COMPONENTS: Record<'switch' | 'number' | 'button' | 'sensor' | 'select', ComponentSchema> = {
   switch: {
     required: ['command_topic'],
     optional: ['command_template', 'device_class', 'optimistic', 'payload_off', 'payload_on', 'retain', 'state_off', 'state_on', 'state_topic', 'value_template'],
@@ -38,11 +38,29 @@ export const HA_COMPONENTS: Record<'switch' | 'number' | 'button' | 'sensor', Co
     optional: ['command_template', 'device_class', 'payload_press', 'retain'],
     enums: { device_class: ['identify', 'restart', 'update'] },
   },
+  select: {
+    required: ['command_topic', 'options'],
+    optional: ['command_template', 'optimistic', 'retain', 'state_topic', 'value_template'],
+  },
   sensor: {
     required: ['state_topic'],
     optional: ['device_class', 'expire_after', 'force_update', 'last_reset_value_template', 'options', 'state_class', 'suggested_display_precision', 'unit_of_measurement', 'value_template'],
     enums: { state_class: ['measurement', 'measurement_angle', 'total', 'total_increasing'] },
   },
+};
+
+/**
+ * Sensor device classes roomd may use, with the units and state classes Home Assistant accepts for
+ * each (homeassistant/components/sensor/const.py: DEVICE_CLASS_UNITS, DEVICE_CLASS_STATE_CLASSES).
+ * Where versions differ, the intersection: `weight` accepts only `measurement` before 2025 (later
+ * also `total`/`total_increasing`); that is the warning a CO₂ `total` with `weight` gave.
+ * A sensor without a device class may have any unit and any state class.
+ */
+export const SENSOR_DEVICE_CLASSES: Record<string, { units: readonly string[]; stateClasses: readonly string[] }> = {
+  enum: { units: [], stateClasses: [] },
+  distance: { units: ['km', 'm', 'cm', 'mm', 'mi', 'nmi', 'yd', 'in', 'ft'], stateClasses: ['measurement', 'total', 'total_increasing'] },
+  duration: { units: ['d', 'h', 'min', 's', 'ms'], stateClasses: ['measurement', 'total', 'total_increasing'] },
+  weight: { units: ['kg', 'g', 'mg', 'µg', 'oz', 'lb', 'st'], stateClasses: ['measurement'] },
 };
 
 export const AVAILABILITY_ITEM_KEYS = ['topic', 'payload_available', 'payload_not_available', 'value_template'];
@@ -55,9 +73,9 @@ export const ORIGIN_KEYS = { required: ['name'], optional: ['sw_version', 'suppo
 export const ENTITY_CATEGORIES = ['config', 'diagnostic'];
 
 /** `<discovery_prefix>/<component>/[<node_id>/]<object_id>/config`; ids are `[a-zA-Z0-9_-]+`. */
-export const DISCOVERY_TOPIC = /^([^/]+)\/(switch|number|button|sensor)\/([a-zA-Z0-9_-]+)\/([a-zA-Z0-9_-]+)\/config$/;
+export const DISCOVERY_TOPIC = /^([^/]+)\/(switch|number|button|sensor|select)\/([a-zA-Z0-9_-]+)\/([a-zA-Z0-9_-]+)\/config$/;
 /** An entity id: lower-case slug, no leading/trailing/doubled underscore. */
-export const ENTITY_ID = /^(switch|number|button|sensor)\.(?!_)(?!.*__)[a-z0-9_]+(?<!_)$/;
+export const ENTITY_ID = /^(switch|number|button|sensor|select)\.(?!_)(?!.*__)[a-z0-9_]+(?<!_)$/;
 
 /**
  * Every problem with one discovery message against the schema (empty when valid). Checks: required
@@ -105,6 +123,20 @@ export function schemaProblems(topic: string, config: Record<string, unknown>): 
     if (config.unit_of_measurement !== undefined || config.state_class !== undefined) problems.push('enum sensor must not have a unit or state_class');
   }
   if (component === 'sensor' && config.options !== undefined && config.device_class !== 'enum') problems.push('options only with device_class enum');
+  if (component === 'sensor' && config.device_class !== undefined) {
+    const rule = SENSOR_DEVICE_CLASSES[config.device_class as string];
+    if (!rule) problems.push(`sensor: device_class ${String(config.device_class)} is not encoded in SENSOR_DEVICE_CLASSES`);
+    else {
+      const unit = config.unit_of_measurement as string | undefined;
+      if (unit !== undefined && !rule.units.includes(unit)) problems.push(`sensor: unit ${unit} is not valid for device_class ${String(config.device_class)}`);
+      if (unit === undefined && rule.units.length > 0) problems.push(`sensor: device_class ${String(config.device_class)} needs a unit`);
+      const stateClass = config.state_class as string | undefined;
+      if (stateClass !== undefined && !rule.stateClasses.includes(stateClass)) problems.push(`sensor: state_class ${stateClass} is impossible with device_class ${String(config.device_class)}`);
+    }
+  }
+  if (component === 'sensor' && config.last_reset_value_template !== undefined && config.state_class !== 'total') problems.push('sensor: last_reset only with state_class total');
+  if (component === 'sensor' && config.state_class !== undefined && config.unit_of_measurement === undefined) problems.push('sensor: a numeric sensor with a state class needs a unit (roomd\'s rule: HA would show a bare number)');
+  if (component === 'select' && (!Array.isArray(config.options) || config.options.length === 0)) problems.push('select: options must be a non-empty list');
   if (config.default_entity_id !== undefined) {
     if (!ENTITY_ID.test(config.default_entity_id as string)) problems.push(`default_entity_id ${String(config.default_entity_id)} is not an entity id`);
     else if (!(config.default_entity_id as string).startsWith(`${component}.`)) problems.push('default_entity_id domain differs from the component');

@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { RoomError } from '../../src/core/errors.ts';
-import { allows, commandPermission, type Role } from '../../src/core/roles.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import { Coalescer } from '../../src/api/mqtt/coalescer.ts';
 import { CommandHandler, type MqttResult } from '../../src/api/mqtt/commands.ts';
@@ -17,8 +16,8 @@ import {
   payloadText,
   requestIdOf,
 } from '../../src/api/mqtt/payloads.ts';
-import { Topics } from '../../src/api/mqtt/topics.ts';
-import type { ApiContext } from '../../src/api/context.ts';
+import { Topics, type IncomingTopic } from '../../src/api/mqtt/topics.ts';
+import { eventually, startTestDaemon, type TestDaemon } from '../helpers/daemon.ts';
 
 const topics = new Topics('roomd/', 'st-pons');
 
@@ -40,7 +39,8 @@ describe('MQTT topics', () => {
     ['roomd/st-pons/meeting/microphones/state', undefined],
     ['roomd/st-pons/meeting/microphones/x/set', undefined],
     ['roomd/st-pons/display/state', undefined],
-    ['roomd/st-pons//set', undefined],
+    ['roomd/st-pons//set', { kind: 'invalid', reason: 'empty device id in topic roomd/st-pons//set' }],
+    ['roomd/st-pons/cam//set', { kind: 'invalid', reason: 'empty capability in topic roomd/st-pons/cam//set', device: 'cam' }],
     ['roomd/st-pons/a/b/c/set', undefined],
     ['roomd/other/display/set', undefined],
     ['roomd/st-pons-2/display/set', undefined],
@@ -191,34 +191,45 @@ describe('MQTT room-wide microphone mute payloads (B/meeting/microphones/set)', 
   });
 });
 
-describe('MQTT command handler', () => {
+describe('MQTT command handler, on the real core (a room with simulated devices)', () => {
+  // No mock of our own core: the handler drives a real Room, MeetingController and session log,
+  // with a Samsung MDC display and a Shure array simulated over loopback TCP.
+  let daemon: TestDaemon;
+  const commands: Array<{ command: string; ok: boolean }> = [];
+
+  beforeAll(async () => {
+    daemon = await startTestDaemon(`
+room: { id: st-pons, name: Salle }
+devices:
+  display: { driver: samsung-mdc, transport: { type: sim } }
+  mics: { driver: shure-dcs, transport: { type: sim } }
+`);
+    await eventually(() => daemon.room.devices(), (d) => d.every((r) => r.online), 15_000);
+    daemon.room.events.on('command', (r) => commands.push({ command: r.command.command, ok: r.ok }), commands);
+  }, 30_000);
+
+  afterAll(async () => {
+    daemon?.room.events.removeOwner(commands);
+    await daemon?.close();
+  });
+
   function harness(role: 'panel' | 'technician' | 'readonly' = 'panel') {
     const results: MqttResult[] = [];
-    const executed: unknown[] = [];
-    const ctx = {
-      room: {
-        execute: async (cmd: { device: string; command: string; source: { role?: Role } }) => {
-          // The role is the command bus's to check (src/core/roles.ts), as the real Room does.
-          if (cmd.source.role && !allows(cmd.source.role, commandPermission(cmd.command))) throw new RoomError('Forbidden', `the ${cmd.source.role} role may not send ${cmd.command}`);
-          executed.push(cmd);
-          if (cmd.device !== 'display') throw new RoomError('UnknownDevice', `unknown device '${cmd.device}'`);
-          return { ok: true, state: { volume: 1 } };
-        },
-      },
-      meeting: {
-        start: async () => ({ session: { id: 's1' }, steps: [] }),
-        end: async () => ({ steps: [] }),
-        setMicrophones: async (muted: boolean, source: unknown) => {
-          executed.push({ microphones: muted, source });
-          return { microphones: { muted, devices: { mics: muted }, disagree: [] }, results: [{ device: 'mics', command: muted ? 'muteMicrophones' : 'unmuteMicrophones', status: 'ok', ms: 3 }] };
-        },
-      },
-    } as unknown as ApiContext;
     const routes: unknown[] = [];
-    const handler = new CommandHandler(ctx, role, (r, route) => (results.push(r), routes.push(route)), silentLogger);
-    return { handler, results, executed, routes };
+    let answered: () => void = () => {};
+    const handler = new CommandHandler(daemon.ctx, role, (r, route) => (results.push(r), routes.push(route), answered()), silentLogger);
+    /** Handles one message and resolves once it was answered (and a turn later, to catch a second answer). */
+    const send = async (incoming: IncomingTopic, payload: string | Buffer, packet: Parameters<CommandHandler['handle']>[2] = {}) => {
+      const before = results.length;
+      const done = new Promise<void>((resolve) => (answered = () => results.length > before && resolve()));
+      handler.handle(incoming, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), packet);
+      await done;
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    return { handler, results, routes, send };
   }
-  const settle = () => new Promise((r) => setTimeout(r, 0));
+  const display = () => daemon.room.device('display');
+  const mics = () => daemon.room.device('mics');
 
   it('answers every message exactly once, whatever its topic and payload, and never throws', async () => {
     const levels = fc.constantFrom('display', 'nosuch', 'meeting', 'microphones', 'power', 'volume', 'ptz', '__proto__', 'constructor');
@@ -229,92 +240,86 @@ describe('MQTT command handler', () => {
       fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('latin1')),
     );
     await fc.assert(
-      fc.asyncProperty(levels, fc.option(levels, { nil: undefined }), payloads, async (device, capability, text) => {
-        const { handler, results } = harness();
+      fc.asyncProperty(levels, fc.option(levels, { nil: undefined }), payloads, fc.boolean(), async (device, capability, text, retain) => {
+        const { results, send } = harness();
         const topic = capability ? `roomd/st-pons/${device}/${capability}/set` : `roomd/st-pons/${device}/set`;
-        const incoming = topics.parse(topic)!;
-        expect(() => handler.handle(incoming, Buffer.from(text), {})).not.toThrow();
-        await settle();
+        await send(topics.parse(topic)!, text, { retain });
         expect(results).toHaveLength(1);
         if (!results[0]!.ok) expect(results[0]!.error?.code).toMatch(/^[A-Z][A-Za-z]+$/);
+        if (retain) expect(results[0]!.error?.code).toBe('RetainedCommand');
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
-  });
+    if (daemon.meeting.current.active) await daemon.meeting.end({}, { surface: 'test' });
+  }, 60_000);
 
-  it('applies the role: panel may set the volume but not power on; readonly may do nothing', async () => {
+  it('applies the role through the real room: panel may set the volume but not power the display on', async () => {
     const panel = harness('panel');
-    panel.handler.handle({ kind: 'capability', device: 'display', capability: 'volume' }, Buffer.from('30'), {});
-    panel.handler.handle({ kind: 'device', device: 'display' }, Buffer.from('{"command":"powerOn","id":"p"}'), {});
-    await settle();
+    const powerBefore = display().state.power;
+    const seen = commands.length;
+    await panel.send({ kind: 'capability', device: 'display', capability: 'volume' }, '30');
+    await panel.send({ kind: 'device', device: 'display' }, '{"command":"powerOn","id":"p"}');
     expect(panel.results).toEqual([
-      { ok: true, device: 'display', command: 'setVolume', state: { volume: 1 } },
+      { ok: true, device: 'display', command: 'setVolume', state: expect.objectContaining({ volume: 30 }) },
       { id: 'p', ok: false, device: 'display', command: 'powerOn', error: { code: 'Forbidden', message: expect.stringContaining('panel role') } },
     ]);
-    expect(panel.executed).toHaveLength(1);
+    // The command bus refused powerOn (and said so, for the audit); the display did not change.
+    expect(commands.slice(seen)).toEqual([{ command: 'setVolume', ok: true }, { command: 'powerOn', ok: false }]);
+    expect(display().state.volume).toBe(30);
+    expect(display().state.power).toBe(powerBefore);
+    expect(powerBefore).not.toBe('on');
+    // The same message from a technician bridge does power it on: the refusal above was the role's.
+    const technician = harness('technician');
+    await technician.send({ kind: 'device', device: 'display' }, '{"command":"powerOn","id":"t"}');
+    expect(technician.results[0]).toMatchObject({ id: 't', ok: true, command: 'powerOn' });
+    await eventually(() => display().state.power, (p) => p === 'on' || p === 'warming');
     const ro = harness('readonly');
-    ro.handler.handle({ kind: 'meeting' }, Buffer.from('start'), {});
-    await settle();
+    await ro.send({ kind: 'meeting' }, 'start');
     expect(ro.results[0]).toMatchObject({ ok: false, command: 'meeting.start', error: { code: 'Forbidden' } });
+    expect(daemon.meeting.current.active).toBe(false);
   });
 
-  it('validates the meeting body like REST does', async () => {
-    const { handler, results } = harness('panel');
-    handler.handle({ kind: 'meeting' }, Buffer.from('{"action":"start","id":"m","title":42}'), {});
-    handler.handle({ kind: 'meeting' }, Buffer.from('{"action":"start","id":"n","title":"Bureau"}'), {});
-    await settle();
+  it('validates the meeting body like REST does, and starts a real session', async () => {
+    const { results, send } = harness('panel');
+    await send({ kind: 'meeting' }, '{"action":"start","id":"m","title":42}');
+    expect(daemon.meeting.current.active).toBe(false);
+    await send({ kind: 'meeting' }, '{"action":"start","id":"n","title":"Bureau"}');
     expect(results[0]).toMatchObject({ id: 'm', ok: false, error: { code: 'BadArgs', message: expect.stringContaining('body.title') } });
-    expect(results[1]).toEqual({ id: 'n', ok: true, command: 'meeting.start', session: { id: 's1' }, steps: [] });
+    expect(results[1]).toMatchObject({ id: 'n', ok: true, command: 'meeting.start', session: { id: expect.any(String), title: 'Bureau' }, steps: [] });
+    await send({ kind: 'meeting' }, 'end');
+    expect(results[2]).toMatchObject({ ok: true, command: 'meeting.end', session: { title: 'Bureau', status: 'closed' } });
   });
 
   it('mutes the room\'s microphones from ON and from JSON, echoing the id and the REST answer', async () => {
-    const { handler, results, executed } = harness('panel');
-    handler.handle({ kind: 'microphones' }, Buffer.from('ON'), {});
-    await settle();
-    handler.handle({ kind: 'microphones' }, Buffer.from('{"muted":false,"id":"u1"}'), {});
-    await settle();
-    expect(executed).toEqual([
-      { microphones: true, source: { surface: 'mqtt', identity: 'mqtt', role: 'panel' } },
-      { microphones: false, source: { surface: 'mqtt', identity: 'mqtt', role: 'panel' } },
-    ]);
+    const { results, send } = harness('panel');
+    await send({ kind: 'microphones' }, 'ON');
+    expect(mics().state.micMuted).toBe(true);
+    await send({ kind: 'microphones' }, '{"muted":false,"id":"u1"}');
+    expect(mics().state.micMuted).toBe(false);
     expect(results).toEqual([
-      {
-        ok: true,
-        command: 'meeting.microphones',
-        microphones: { muted: true, devices: { mics: true }, disagree: [] },
-        results: [{ device: 'mics', command: 'muteMicrophones', status: 'ok', ms: 3 }],
-      },
-      {
-        id: 'u1',
-        ok: true,
-        command: 'meeting.microphones',
-        microphones: { muted: false, devices: { mics: false }, disagree: [] },
-        results: [{ device: 'mics', command: 'unmuteMicrophones', status: 'ok', ms: 3 }],
-      },
+      { ok: true, command: 'meeting.microphones', microphones: { muted: true, devices: { mics: true }, disagree: [] }, results: [{ device: 'mics', command: 'muteMicrophones', status: 'ok', ms: expect.any(Number) }] },
+      { id: 'u1', ok: true, command: 'meeting.microphones', microphones: { muted: false, devices: { mics: false }, disagree: [] }, results: [{ device: 'mics', command: 'unmuteMicrophones', status: 'ok', ms: expect.any(Number) }] },
     ]);
   });
 
   it('refuses the room-wide mute to the readonly role (panelCommand, as REST), touching nothing', async () => {
-    const { handler, results, executed } = harness('readonly');
-    handler.handle({ kind: 'microphones' }, Buffer.from('{"muted":true,"id":"r"}'), {});
-    await settle();
+    const { results, send } = harness('readonly');
+    const seen = commands.length;
+    await send({ kind: 'microphones' }, '{"muted":true,"id":"r"}');
     expect(results).toEqual([
       { id: 'r', ok: false, command: 'meeting.microphones', error: { code: 'Forbidden', message: "the readonly role may not mute or unmute the room's microphones (set mqtt.role)" } },
     ]);
-    expect(executed).toEqual([]);
-    const technician = harness('technician');
-    technician.handler.handle({ kind: 'microphones' }, Buffer.from('OFF'), {});
-    await settle();
-    expect(technician.results[0]).toMatchObject({ ok: true, command: 'meeting.microphones' });
+    expect(commands.slice(seen)).toEqual([]);
+    expect(mics().state.micMuted).toBe(false);
   });
 
   it('answers a bad room-wide mute payload with ok:false, its id and a precise error; routes MQTT 5 replies', async () => {
-    const { handler, results, executed, routes } = harness('panel');
+    const { results, routes, send } = harness('panel');
+    const seen = commands.length;
     const correlationData = Buffer.from('c-1');
-    handler.handle({ kind: 'microphones' }, Buffer.from('{"muted":"yes","id":"b1"}'), { properties: { responseTopic: 'replies/me', correlationData } });
-    handler.handle({ kind: 'microphones' }, Buffer.from('MAYBE'), {});
-    handler.handle({ kind: 'microphones' }, Buffer.alloc(17 * 1024, 0x7b), {});
-    await settle();
+    await send({ kind: 'microphones' }, '{"muted":"yes","id":"b1"}', { properties: { responseTopic: 'replies/me', correlationData } });
+    await send({ kind: 'microphones' }, 'MAYBE');
+    await send({ kind: 'microphones' }, Buffer.alloc(17 * 1024, 0x7b));
     expect(results).toEqual([
       { id: 'b1', ok: false, command: 'meeting.microphones', error: { code: 'BadArgs', message: 'muted: expected true or false, got "yes"' } },
       { ok: false, command: 'meeting.microphones', error: { code: 'BadRequest', message: 'meeting/microphones/set: expected ON, OFF or { "muted": true|false }, got "MAYBE"' } },
@@ -322,7 +327,19 @@ describe('MQTT command handler', () => {
       { ok: false, command: 'meeting.microphones', error: { code: 'PayloadTooLarge', message: expect.stringContaining('limit is 16384') } },
     ]);
     expect(routes[0]).toEqual({ responseTopic: 'replies/me', correlationData });
-    expect(executed).toEqual([]);
+    expect(commands.slice(seen)).toEqual([]);
+  });
+
+  it('answers a retained command and an empty topic level without running anything', async () => {
+    const { results, send } = harness('technician');
+    const seen = commands.length;
+    await send({ kind: 'capability', device: 'display', capability: 'power' }, 'OFF', { retain: true });
+    await send(topics.parse('roomd/st-pons/display//set')!, 'OFF');
+    expect(results).toEqual([
+      { ok: false, device: 'display', error: { code: 'RetainedCommand', message: expect.stringContaining('display/power/set without the retain flag') } },
+      { ok: false, device: 'display', error: { code: 'BadRequest', message: 'empty capability in topic roomd/st-pons/display//set' } },
+    ]);
+    expect(commands.slice(seen)).toEqual([]);
   });
 });
 

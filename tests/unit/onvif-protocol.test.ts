@@ -168,7 +168,7 @@ describe('onvif xml reader', () => {
   it.each([
     ['', 'no root'],
     ['garbage', 'text outside'],
-    ['<a><b></a>', 'unexpected </a>'],
+    ['<a><b></a>', 'unexpected closing tag'],
     ['<a>', 'unclosed <a>'],
     ['<a/><b/>', 'second root'],
     ['<!DOCTYPE x><a/>', 'DTDs'],

@@ -61,6 +61,6 @@ export async function roomWide<T>(ctx: ApiContext, request: FastifyRequest, name
     ctx.room.settle(command);
     return result;
   } catch (err) {
-    throw ctx.room.refuse(command, err);
+    throw ctx.room.settle(command, err);
   }
 }

@@ -8,8 +8,10 @@ import { Coalescer } from './coalescer.ts';
 import { CommandHandler, type MqttResult } from './commands.ts';
 import type { BrokerSettings } from './connect-options.ts';
 import { MqttConnection, type ConnectionEvents, type ReconnectBackoff } from './connection.ts';
-import { deviceDiscovery, roomDiscovery, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
+import { deviceDiscovery, discoveryFilter, isDiscoveryTopicOf, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
+import { roomDiscovery } from './discovery-room.ts';
 import { RESERVED_LEVELS, Topics } from './topics.ts';
+import { BookingTopics } from './booking-topics.ts';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
 export interface BridgeOptions {
@@ -20,11 +22,23 @@ export interface BridgeOptions {
   backoff?: ReconnectBackoff;
   /** Messages that must not be lost (closed sessions, discovery removals) kept while the broker is away. */
   maxQueued?: number;
+  /**
+   * How long after subscribing to this room's discovery topics the bridge collects the retained
+   * configs the broker holds (from an earlier run) before clearing those it no longer offers. Default 1500.
+   */
+  discoveryReadBackMs?: number;
 }
 
 /** The key the meeting uses in the state coalescer (device ids are never empty). */
 const MEETING = '';
 const ROOM = '';
+
+/** The discovery configs found retained on the broker at connect. */
+interface ReadBack {
+  matches(topic: string): boolean;
+  found: Set<string>;
+  timer?: NodeJS.Timeout;
+}
 
 interface Queued {
   topic: string;
@@ -54,8 +68,11 @@ export class MqttBridge {
   private readonly queue: Queued[] = [];
   private reannounceTimer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  /** Retained discovery configs found on the broker at connect (read back, then cleared if stale). */
+  private readBack: ReadBack | undefined;
   private readonly log: Logger;
   private readonly options: Required<BridgeOptions>;
+  private readonly bookingTopics: BookingTopics;
 
   constructor(
     private readonly ctx: ApiContext,
@@ -69,6 +86,7 @@ export class MqttBridge {
       reannounceMs: options.reannounceMs ?? [1000, 3000],
       backoff: options.backoff ?? { initialMs: 500, maxMs: 30_000 },
       maxQueued: options.maxQueued ?? 500,
+      discoveryReadBackMs: options.discoveryReadBackMs ?? 1500,
     };
     this.topics = new Topics(config.baseTopic, ctx.room.info.id);
     if (config.homeAssistant.discovery) {
@@ -76,8 +94,13 @@ export class MqttBridge {
       this.discovery = {
         prefix: config.homeAssistant.prefix,
         topics: this.topics,
-        room: { id: ctx.room.info.id, name: ctx.room.info.name },
+        room: { id: ctx.room.info.id, name: ctx.room.info.name, locale: ctx.room.info.locale },
         sessions: !!ctx.sessions,
+        // Read at each announce: a reload replaces ctx.config (the next re-announce offers the new directory).
+        get directory() {
+          return ctx.config.directory ?? [];
+        },
+        calendar: !!ctx.calendar,
         can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
       };
       this.haStatusTopic = `${config.homeAssistant.prefix}/status`;
@@ -96,6 +119,7 @@ export class MqttBridge {
       down: () => this.publishStatus(),
       message: (topic, payload, packet) => this.onMessage(topic, payload, packet),
     }, this.log.child({ link: 'commands' }), this.options.backoff);
+    this.bookingTopics = new BookingTopics(ctx, this.topics.base, config.role, (topic, payload) => this.conn.publish(topic, payload, { retain: true, qos: 1 }), this.log);
   }
 
   get connected(): boolean {
@@ -111,6 +135,7 @@ export class MqttBridge {
       if (RESERVED_LEVELS.has(id)) this.log.error({ device: id }, `device id '${id}' is a reserved MQTT topic level; rename it (its topics collide with the room's)`);
     }
     const { room, meeting } = this.ctx;
+    this.bookingTopics.start();
     room.events.on('device', (change) => {
       if (change.changed.includes('presets')) this.discoveryDirty.add(change.device);
       this.states.touch(change.device);
@@ -141,11 +166,14 @@ export class MqttBridge {
   }
 
   async stop(): Promise<void> {
+    this.bookingTopics.stop();
     this.ctx.room.events.removeOwner(this);
     this.ctx.meeting.events.removeOwner(this);
     this.states.clear();
     clearInterval(this.reportTimer);
     clearTimeout(this.reannounceTimer);
+    clearTimeout(this.readBack?.timer);
+    this.readBack = undefined;
     await this.commands.stop();
     await this.conn.stop();
   }
@@ -158,7 +186,9 @@ export class MqttBridge {
     for (const id of this.ctx.room.deviceIds()) this.publishDevice(id);
     this.publishMeeting();
     this.publishReport();
+    this.bookingTopics.republish();
     this.announceAll(true);
+    this.readBackDiscovery();
     const queued = this.queue.splice(0);
     for (const q of queued) this.send(q);
   }
@@ -168,7 +198,9 @@ export class MqttBridge {
    * PUBACK from us (a write right after each read is what puts the socket in delayed-ACK mode).
    */
   private onCommandsUp(): void {
-    this.commands.subscribe(this.topics.subscriptions, 0);
+    // Retain-as-published: a command someone publishes retained is seen as such even live (MQTT 5),
+    // and refused then too, not only when it replays at the next connect.
+    this.commands.subscribe(this.topics.subscriptions, 0, { retainAsPublished: true });
     this.publishStatus();
   }
 
@@ -178,11 +210,17 @@ export class MqttBridge {
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.readBack?.matches(topic)) {
+      // Only what the broker held before we connected: our own live publishes arrive unretained.
+      if (packet.retain && payload.length > 0) this.readBack.found.add(topic);
+      return;
+    }
     if (topic === this.haStatusTopic) {
       // A retained `online` arrives on every subscribe: only a live birth message means HA restarted.
       if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
       return;
     }
+    if (this.bookingTopics.handle(topic, payload, packet)) return;
     const incoming = this.topics.parse(topic);
     if (incoming) this.handler.handle(incoming, payload, packet);
   }
@@ -211,9 +249,40 @@ export class MqttBridge {
       const month = `${from.getFullYear()}-${String(from.getMonth() + 1).padStart(2, '0')}`;
       const body = { month, from: from.toISOString(), sessions: r.sessions, interrupted: r.interrupted, minutes: r.minutes, kmAvoided: r.kmAvoided, co2Kg: r.co2Kg };
       this.conn.publish(this.topics.report, JSON.stringify(body), { retain: true, qos: 1 });
+      this.conn.publish(this.topics.reportLast, JSON.stringify(lastSession(this.ctx.sessions)), { retain: true, qos: 1 });
     } catch (err) {
       this.log.warn({ err }, 'could not compute the monthly report for MQTT');
     }
+  }
+
+  /**
+   * Reads back the discovery configs the broker retains for this room (from an earlier run, another
+   * role, a removed device) and clears, with an empty retained message, every one roomd no longer
+   * offers. Runs on every connect, so a restart with a changed config leaves no stale entity.
+   */
+  private readBackDiscovery(): void {
+    if (!this.discovery) return;
+    clearTimeout(this.readBack?.timer);
+    const { prefix } = this.discovery;
+    const filter = discoveryFilter(prefix, this.ctx.room.info.id);
+    const readBack: ReadBack = { matches: (topic) => isDiscoveryTopicOf(topic, prefix, this.ctx.room.info.id), found: new Set() };
+    this.readBack = readBack;
+    const granted = () => {
+      if (this.readBack !== readBack) return;
+      readBack.timer = setTimeout(() => this.sweepDiscovery(readBack, filter), this.options.discoveryReadBackMs);
+      readBack.timer.unref?.();
+    };
+    this.conn.subscribe([filter], 1, { granted });
+  }
+
+  private sweepDiscovery(readBack: ReadBack, filter: string): void {
+    if (this.readBack !== readBack) return;
+    this.readBack = undefined;
+    this.conn.unsubscribe([filter]);
+    const offered = new Set([...this.announced.values()].flatMap((topics) => [...topics.keys()]));
+    const stale = [...readBack.found].filter((topic) => !offered.has(topic));
+    for (const topic of stale) this.send({ topic, payload: '', retain: true });
+    if (stale.length) this.log.info({ stale }, 'cleared Home Assistant discovery configs roomd no longer offers');
   }
 
   private scheduleReannounce(): void {
@@ -292,8 +361,16 @@ export class MqttBridge {
     if (route.responseTopic && !/[+#]/.test(route.responseTopic) && !this.topics.parse(route.responseTopic)) {
       this.conn.publish(route.responseTopic, payload, { qos: 1, ...(properties ? { properties } : {}) });
     }
-    if (!result.ok) this.log.info({ device: result.device, command: result.command, error: result.error }, 'MQTT command refused');
+    if (!result.ok && !CommandHandler.loggedOnce(result.error?.code ?? '')) this.log.info({ device: result.device, command: result.command, error: result.error }, 'MQTT command refused');
   }
+}
+
+/** The last closed meeting's figures for `B/report/last` (`{}` before the first one). */
+function lastSession(sessions: NonNullable<ApiContext['sessions']>): Record<string, unknown> {
+  const last = sessions.list({ limit: 20 }).sessions.find((s) => s.endedAt !== null || s.status !== 'open');
+  if (!last) return {};
+  const { id, organisation, title, startedAt, endedAt, durationMin, kmAvoided, co2Kg } = last;
+  return { id, organisation, title, startedAt, endedAt, durationMin, kmAvoided, co2Kg };
 }
 
 /**

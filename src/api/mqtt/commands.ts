@@ -48,6 +48,8 @@ export type ReplyFn = (result: MqttResult, request: { responseTopic?: string; co
  */
 export class CommandHandler {
   private readonly source: CommandSource;
+  /** Topics whose retained commands were already logged: a retained message replays at every connect. */
+  private readonly retainedLogged = new Set<string>();
 
   constructor(
     private readonly ctx: ApiContext,
@@ -58,7 +60,7 @@ export class CommandHandler {
     this.source = { surface: 'mqtt', identity: 'mqtt', role };
   }
 
-  handle(incoming: IncomingTopic, payload: Buffer, packet: Pick<IPublishPacket, 'properties'>): void {
+  handle(incoming: IncomingTopic, payload: Buffer, packet: Pick<IPublishPacket, 'properties'> & { retain?: boolean }): void {
     const props = packet.properties;
     const route = {
       ...(typeof props?.responseTopic === 'string' ? { responseTopic: props.responseTopic } : {}),
@@ -77,6 +79,23 @@ export class CommandHandler {
     };
     // The topic alone names this command: say so even when the payload cannot be read.
     if (incoming.kind === 'microphones') command = 'meeting.microphones';
+    if (incoming.kind === 'invalid') {
+      if (incoming.device) device = incoming.device;
+      fail(new RoomError('BadRequest', incoming.reason));
+      return;
+    }
+    if (packet.retain) {
+      // A retained command would run again at every (re)connect of roomd: a phantom meeting, replayed mutes.
+      if (incoming.kind === 'device' || incoming.kind === 'capability') device = incoming.device;
+      id = retainedId(payload);
+      const where = describe(incoming);
+      if (!this.retainedLogged.has(where)) {
+        this.retainedLogged.add(where);
+        this.log.warn({ topic: where }, 'retained MQTT message on a command topic ignored (clear it: publish an empty retained message there)');
+      }
+      fail(new RoomError('RetainedCommand', `retained messages on command topics are never executed (they would replay at every connect): publish ${where} without the retain flag, and clear the retained one with an empty retained message`));
+      return;
+    }
     try {
       const text = payloadText(payload);
       if (incoming.kind === 'meeting') {
@@ -116,6 +135,11 @@ export class CommandHandler {
     }
   }
 
+  /** Whether this error was already logged by the handler (retained commands are logged once per topic). */
+  static loggedOnce(code: string): boolean {
+    return code === 'RetainedCommand';
+  }
+
   private async runCommand(device: string, request: CommandRequest, id: RequestId | undefined): Promise<MqttResult> {
     // The role (mqtt.role) is checked by the command bus, which audits a refusal like any other outcome.
     const { state } = await this.ctx.room.execute(makeCommand(device, request.command, request.args, this.source));
@@ -141,5 +165,30 @@ export class CommandHandler {
     assertMatches(EndRequest, request.body, 'body');
     const { session, steps } = await this.ctx.meeting.end(request.body as EndRequest, this.source);
     return { ...base, ...(session ? { session } : {}), steps };
+  }
+}
+
+/** The topic of a command, relative to B (for logs and messages). */
+function describe(incoming: IncomingTopic): string {
+  switch (incoming.kind) {
+    case 'meeting':
+      return 'meeting/set';
+    case 'microphones':
+      return 'meeting/microphones/set';
+    case 'device':
+      return `${incoming.device}/set`;
+    case 'capability':
+      return `${incoming.device}/${incoming.capability}/set`;
+    case 'invalid':
+      return incoming.reason;
+  }
+}
+
+/** The `id` of a retained JSON command, so even its refusal can be matched; nothing else is read. */
+function retainedId(payload: Buffer): RequestId | undefined {
+  try {
+    return requestIdOf(parseJsonObject(payloadText(payload), 'set'));
+  } catch {
+    return undefined;
   }
 }

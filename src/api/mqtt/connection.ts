@@ -73,6 +73,9 @@ export class MqttConnection {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
+      // mqtt-packet would otherwise pre-build 65 536 two-byte Buffers (~6 MiB of heap) for packet ids
+      // and lengths; a room publishes a few messages a second.
+      writeCache: false,
       ...(this.will ? { will: { topic: this.will.topic, payload: Buffer.from(this.will.payload), retain: true, qos: 1 } } : {}),
     });
     this.client = client;
@@ -143,10 +146,23 @@ export class MqttConnection {
     this.retryTimer.unref?.();
   }
 
-  subscribe(topics: string[], qos: 0 | 1 = 1): void {
+  /**
+   * Subscribes; `granted` runs once the broker acknowledged it (retained messages follow).
+   * `retainAsPublished` (MQTT 5 only) keeps the retain flag on live messages too.
+   */
+  subscribe(topics: string[], qos: 0 | 1 = 1, extra: { granted?: () => void; retainAsPublished?: boolean } = {}): void {
     if (!this.client || !this.connected) return;
-    this.client.subscribe(topics, { qos }, (err) => {
+    const { granted, retainAsPublished } = extra;
+    this.client.subscribe(topics, { qos, ...(retainAsPublished ? { rap: true } : {}) }, (err) => {
       if (err) this.log.error({ err: err.message, topics }, 'MQTT subscribe failed');
+      else granted?.();
+    });
+  }
+
+  unsubscribe(topics: string[]): void {
+    if (!this.client || !this.connected) return;
+    this.client.unsubscribe(topics, (err) => {
+      if (err) this.log.debug({ err: err.message, topics }, 'MQTT unsubscribe failed');
     });
   }
 

@@ -1,7 +1,7 @@
 import type { ApiContext } from '../context.ts';
 import { MqttBridge, type BridgeOptions } from './bridge.ts';
 import { brokerSettings, describeUrl } from './connect-options.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.ts';
+import type { EmbeddedBroker } from './embedded-broker.ts';
 
 export { MqttBridge, type BridgeOptions } from './bridge.ts';
 export { Topics } from './topics.ts';
@@ -27,6 +27,8 @@ export async function startMqtt(ctx: ApiContext, options: BridgeOptions = {}): P
   let url = config.url;
   if (config.embedded) {
     if (config.url) log.warn({ url: describeUrl(config.url) }, 'mqtt.embedded is set: mqtt.url is ignored, the bridge connects to the embedded broker');
+    // aedes is loaded only by a room that embeds its broker.
+    const { startEmbeddedBroker } = await import('./embedded-broker.ts');
     broker = await startEmbeddedBroker(
       {
         host: config.embedded.host,

@@ -4,7 +4,7 @@
  */
 
 /** Ids that cannot be device ids, because the bridge uses them as topic levels under `B`. */
-export const RESERVED_LEVELS: ReadonlySet<string> = new Set(['status', 'meeting', 'result', 'sessions', 'report']);
+export const RESERVED_LEVELS: ReadonlySet<string> = new Set(['status', 'meeting', 'result', 'sessions', 'report', 'selftest', 'bookings']);
 
 /** Every topic the bridge publishes or subscribes to, for one room. */
 export class Topics {
@@ -38,6 +38,10 @@ export class Topics {
   get report(): string {
     return `${this.base}/report/month`;
   }
+  /** The last closed meeting's figures (retained): what the HA "last meeting" sensors read. */
+  get reportLast(): string {
+    return `${this.base}/report/last`;
+  }
   deviceState(device: string): string {
     return `${this.base}/${device}/state`;
   }
@@ -56,11 +60,19 @@ export class Topics {
     return [`${this.base}/+/set`, `${this.base}/+/+/set`];
   }
 
-  /** Classifies an incoming topic; `undefined` for anything that is not a command topic of this room. */
+  /**
+   * Classifies an incoming topic; `undefined` for anything that is not a command topic of this room.
+   * A `set` topic our subscriptions match but with an empty level (`B//set`, `B/camera//set`) is
+   * `invalid`: it still gets its one result.
+   */
   parse(topic: string): IncomingTopic | undefined {
     if (!topic.startsWith(`${this.base}/`)) return undefined;
     const levels = topic.slice(this.base.length + 1).split('/');
-    if (levels.at(-1) !== 'set' || levels.some((l) => l === '')) return undefined;
+    if (levels.at(-1) !== 'set' || (levels.length !== 2 && levels.length !== 3)) return undefined;
+    if (levels.some((l) => l === '')) {
+      const what = levels[0] === '' ? 'device id' : 'capability';
+      return { kind: 'invalid', reason: `empty ${what} in topic ${topic}`, ...(levels[0] ? { device: levels[0] } : {}) };
+    }
     if (levels.length === 2) {
       return levels[0] === 'meeting' ? { kind: 'meeting' } : { kind: 'device', device: levels[0]! };
     }
@@ -77,4 +89,5 @@ export type IncomingTopic =
   | { kind: 'meeting' }
   | { kind: 'microphones' }
   | { kind: 'device'; device: string }
-  | { kind: 'capability'; device: string; capability: string };
+  | { kind: 'capability'; device: string; capability: string }
+  | { kind: 'invalid'; reason: string; device?: string };

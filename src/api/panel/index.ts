@@ -36,14 +36,23 @@ export interface PanelOptions {
   publicDir?: string;
 }
 
-/** What the page needs beyond the WebSocket snapshot: the directory, the travel sites, CO2 factor. */
+/**
+ * What the page needs beyond the WebSocket snapshot: the directory, the travel sites, CO2 factor,
+ * and each device's configured input names (`options.inputs`, in config order) for the source chooser.
+ */
 export function panelConfig(ctx: ApiContext) {
-  const { room, directory, sessions } = ctx.config;
+  const { room, directory, sessions, devices } = ctx.config;
+  const inputs: Record<string, string[]> = {};
+  for (const [id, device] of Object.entries(devices)) {
+    const configured = device.options?.inputs;
+    if (configured && typeof configured === 'object' && !Array.isArray(configured) && Object.keys(configured).length) inputs[id] = Object.keys(configured);
+  }
   return {
     room: { id: room.id, name: room.name, locale: room.locale, ...(room.helpLine ? { helpLine: room.helpLine } : {}), organisations: room.organisations },
     directory,
     sites: Object.entries(sessions.sites).map(([id, site]) => ({ id, name: site.name, roundTripKm: site.roundTripKm })),
     co2KgPerKm: sessions.co2KgPerKm,
+    inputs,
   };
 }
 

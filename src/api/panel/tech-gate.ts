@@ -193,18 +193,3 @@ export function cookieValue(header: string | undefined, name: string): string | 
   }
   return undefined;
 }
-
-/**
- * Cookie-authenticated requests that change something (and WebSocket upgrades, which browsers send
- * cross-site with cookies) must come from our own pages: when a browser sends `Origin`, it must
- * name the host it is talking to. SameSite=Strict already blocks most of this; this closes the rest.
- */
-export function sameOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (!origin) return true; // not a browser cross-origin request (curl, tests)
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}

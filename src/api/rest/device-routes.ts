@@ -12,6 +12,7 @@ const DeviceSchema = Type.Object({
   name: Type.Optional(Type.String()),
   online: Type.Boolean(),
   capabilities: Type.Array(Type.String()),
+  commands: Type.Optional(Type.Array(Type.String(), { description: 'the commands this device accepts (its driver declares them); any other answers 409 Unsupported' })),
   feedback: Type.Record(Type.String(), Type.String()),
   state: deviceStateSchema(),
   lastError: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() })),
@@ -43,12 +44,15 @@ export function deviceRoutes(ctx: ApiContext) {
     // One documented route per command, with its argument schema (the same TypeBox schema the core
     // validates with); validation itself happens once, in the core, so every surface says the same.
     for (const [name, spec] of COMMANDS) {
+      // Which of this room's devices accept it: the drivers' own declarations, as the core checks them.
+      const accepting = ctx.room.devices().filter((d) => (d.commands ?? []).includes(name)).map((d) => d.id);
       app.post(`/api/v1/devices/:id/commands/${name}`, {
         ...documentOnly,
         config: { command: name },
         schema: {
           tags: ['commands'],
           summary: `${name} (${spec.capability})`,
+          description: `Accepted by the devices whose driver declares it (their \`commands\`); any other answers 409 Unsupported before anything is sent. Here, at start-up: ${accepting.join(', ') || 'none'}.`,
           params: Type.Object({ id: Type.String() }),
           body: spec.args as TSchema,
           response: { 200: Type.Object({ ok: Type.Literal(true), state: deviceStateSchema() }), ...errors },

@@ -1,7 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import { RoomError } from '../../core/errors.ts';
@@ -12,6 +11,7 @@ import { errorHandler, sendError } from '../common/http-errors.ts';
 import { meetingRoutes } from './meeting-routes.ts';
 import { stateRoutes } from './state-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
+import { lazyDocs } from './docs.ts';
 import { guardRequest } from './request-guard.ts';
 import { auditRoutes } from './audit-routes.ts';
 
@@ -91,7 +91,6 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   // Host and Origin before rate limits, authentication or any handler (see request-guard.ts). Added
   // after the WebSocket plugin, whose own onRequest hook must run first: it marks upgrade requests
@@ -104,6 +103,8 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > ctx.config.http.bodyLimitBytes) throw tooLarge(ctx);
   });
+  // After the hooks: /docs is guarded like every route.
+  lazyDocs(app, '/docs');
 
 
   await app.register(stateRoutes(ctx));

@@ -1,46 +1,39 @@
+import { makeApi, friendlyError, readToken } from './api.js';
 import { Connection } from './connection.js';
-import { $, h, renderList, setAttr, setHidden, setText } from './dom.js';
+import { $, setAttr, setHidden, setText } from './dom.js';
+import { bindEnd, renderEnd } from './end-view.js';
 import { translate } from './i18n.js';
+import { bindIdle, renderIdle } from './idle-view.js';
 import { Joystick } from './joystick.js';
-import { renderMeeting, bindMeeting } from './meeting-view.js';
-import { explainFailures, deviceLabels, pickCamera, progressRows, travelFromCounts } from './model.js';
+import { bindMeeting, renderMeeting } from './meeting-view.js';
+import { FocusKeeper } from './focus.js';
+import { explainFailures, pickCamera, travelFromCounts } from './model.js';
+import { bindProgress, renderProgress } from './progress-view.js';
 
 /**
  * The touch panel. State arrives over the WebSocket (a full snapshot on every (re)connect, then
  * changes); the page renders it in place and never shows state it is not sure of: while the link
  * is down, every control is inert and greyed, and the next snapshot replaces everything.
+ * One module per screen (idle, progress, meeting, end); this one holds the state, the link, the
+ * actions, and moves the keyboard focus when the screen changes.
  */
 
 const ACK_KEY = 'roomd.panel.ackSession';
 const CAMERA_KEY = 'roomd.panel.camera';
-const STATUS_ICON = { pending: '○', running: '◌', ok: '✓', failed: '✕', skipped: '✕' };
+const CRASH_KEY = 'roomd.panel.seenInterrupted';
 
-/** The token for the API: `?token=` once (then kept and removed from the address bar), or none. */
-function readToken() {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get('token');
+const stored = (storage, key) => {
   try {
-    if (fromUrl) {
-      localStorage.setItem('roomd.token', fromUrl);
-      params.delete('token');
-      const rest = params.toString();
-      history.replaceState(null, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
-      return fromUrl;
-    }
-    return localStorage.getItem('roomd.token') ?? undefined;
-  } catch {
-    return fromUrl ?? undefined;
-  }
-}
-
-/** The camera chosen on this panel, kept across reloads and reconnects (the daemon's ids are stable). */
-function readCameraChoice() {
-  try {
-    return localStorage.getItem(CAMERA_KEY) ?? undefined;
+    return storage.getItem(key) ?? undefined;
   } catch {
     return undefined;
   }
-}
+};
+const store = (storage, key, value) => {
+  try {
+    storage.setItem(key, value);
+  } catch {}
+};
 
 const token = readToken();
 const state = {
@@ -50,7 +43,7 @@ const state = {
   room: undefined,
   devices: {},
   meeting: { active: false, phase: 'idle' },
-  config: { directory: [], sites: [], co2KgPerKm: 0.244 },
+  config: { directory: [], sites: [], co2KgPerKm: 0.244, inputs: {} },
   localeOverride: undefined,
   choice: { organisation: undefined, dial: undefined },
   startPending: false,
@@ -60,66 +53,58 @@ const state = {
   endError: undefined,
   holdProgressUntil: 0,
   summary: undefined,
+  interrupted: undefined,
   lastDialed: undefined,
-  cameraId: readCameraChoice(),
+  cameraId: stored(localStorage, CAMERA_KEY),
   busy: new Set(),
+  volumeAsked: undefined,
+  relativeVolume: new Set(),
 };
 
 const locale = () => state.localeOverride ?? state.room?.locale ?? (document.documentElement.lang === 'en' ? 'en' : 'fr');
 const t = (key, vars) => translate(locale(), key, vars);
+const api = makeApi(token, t);
+/** The room's help line with no-break spaces: "04 67 00 / 00 00" across two lines gets misdialled. */
+const helpLine = () => state.room?.helpLine?.replace(/ /g, '\u00a0');
 
 // ---------------------------------------------------------------- talking to the daemon
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 const conn = new Connection({ url: wsUrl, onClose: handleClose, onMessage: handleMessage });
 
-async function api(method, path, body) {
-  try {
-    const response = await fetch(path, {
-      method,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) return { ok: false, code: data?.error?.code, message: friendlyError(data?.error) };
-    return { ok: true, data };
-  } catch {
-    return { ok: false, code: 'Network', message: t('error.network') };
-  }
-}
-
-/** Device errors are for technicians (logged, and on /tech); visitors get a short reason. */
-function friendlyError(error) {
-  if (error?.message) console.warn('roomd:', error.code, error.message);
-  switch (error?.code) {
-    case 'DeviceOffline': case 'DeviceTimeout': case 'Disconnected': case 'Timeout': return t('error.offline');
-    case 'Unauthorized': case 'Forbidden': return t('error.denied');
-    case 'DeviceError': case 'Unsupported': case 'BadArgs': return t('error.device');
-    case 'Network': return t('error.network');
-    default: return t('error.other');
-  }
-}
-
-/** Sends a command over the WebSocket; `busyKey` keeps a double tap from sending twice. */
-async function command(device, name, args, what, busyKey) {
-  if (!state.connected || !device) return;
+/**
+ * Sends a command over the WebSocket and resolves with its result; `busyKey` keeps a double tap
+ * from sending twice; error codes in `quiet` are left to the caller to explain.
+ */
+async function command(device, name, args, what, busyKey, { quiet = [] } = {}) {
+  if (!state.connected || !device) return undefined;
   if (busyKey) {
-    if (state.busy.has(busyKey)) return;
+    if (state.busy.has(busyKey)) return undefined;
     state.busy.add(busyKey);
     render();
   }
   const result = await conn.command(device, name, args);
   if (busyKey) state.busy.delete(busyKey);
-  if (!result.ok && result.error?.code !== 'Disconnected') showNotice(t('command.failed', { what, message: friendlyError(result.error) }));
+  const code = result.error?.code;
+  if (!result.ok && code !== 'Disconnected' && !quiet.includes(code)) showNotice(t('command.failed', { what, message: friendlyError(result.error, t) }));
   render();
+  return result;
 }
 
 async function loadConfig() {
   const result = await api('GET', '/api/v1/panel/config');
   if (result.ok) {
-    state.config = result.data;
+    state.config = { inputs: {}, ...result.data };
     render();
   }
+}
+
+/** After a restart: was the last meeting cut short (closed `interrupted`)? Shown once per session. */
+async function loadLastSession() {
+  const result = await api('GET', '/api/v1/sessions?limit=1');
+  const last = result.ok ? result.data?.sessions?.[0] : undefined;
+  state.interrupted = last?.status === 'interrupted' && stored(localStorage, CRASH_KEY) !== last.id ? { id: last.id, startedAt: last.startedAt } : undefined;
+  render();
 }
 
 function handleMessage(message) {
@@ -133,6 +118,7 @@ function handleMessage(message) {
     state.busy.clear();
     onMeeting(message.meeting ?? { active: false, phase: 'idle' });
     void loadConfig();
+    void loadLastSession();
   } else if (message.type === 'state' && message.removed) {
     delete state.devices[message.removed];
   } else if (message.type === 'state' && message.device) {
@@ -142,7 +128,7 @@ function handleMessage(message) {
   } else if (message.type === 'session' && message.session?.endedAt) {
     state.summary = { km: message.session.kmAvoided ?? 0, co2: message.session.co2Kg ?? 0, until: Date.now() + 120_000 };
   } else if (message.type === 'result' && !message.ok && message.error?.code !== 'Superseded') {
-    showNotice(t('command.failed', { what: t('camera.title'), message: friendlyError(message.error) }));
+    showNotice(t('command.failed', { what: t('camera.title'), message: friendlyError(message.error, t) }));
   }
   render();
 }
@@ -153,6 +139,7 @@ function onMeeting(meeting) {
   if (meeting.phase === 'starting') {
     state.summary = undefined;
     state.startError = undefined;
+    state.interrupted = undefined; // a new meeting: the old one's story is over
   }
   if (before === 'starting' && meeting.phase === 'active' && currentFailures().length === 0) {
     // Let "everything is ready" be seen for a moment before the controls appear.
@@ -186,8 +173,6 @@ function handleClose({ denied, opened }) {
   }
 }
 
-// ---------------------------------------------------------------- notices
-
 let noticeTimer;
 function showNotice(text) {
   setText($('notice'), text);
@@ -209,26 +194,13 @@ function applyI18n() {
   updateClock();
 }
 
-// ---------------------------------------------------------------- views
+// ---------------------------------------------------------------- screens
 
 function currentFailures() {
   return explainFailures(state.meeting.steps, state.devices, state.room?.helpLine, t);
 }
 
-function acknowledged(sessionId) {
-  try {
-    return sessionStorage.getItem(ACK_KEY) === String(sessionId);
-  } catch {
-    return false;
-  }
-}
-
-function acknowledge() {
-  try {
-    sessionStorage.setItem(ACK_KEY, String(state.meeting.session?.id));
-  } catch {}
-  render();
-}
+const acknowledged = (sessionId) => stored(sessionStorage, ACK_KEY) === String(sessionId);
 
 function currentView() {
   const { phase, session } = state.meeting;
@@ -241,7 +213,11 @@ function currentView() {
   return 'idle';
 }
 
+const RENDER = { idle: renderIdle, progress: renderProgress, meeting: renderMeeting, end: renderEnd };
+const focus = new FocusKeeper();
+
 function render() {
+  const focusBefore = document.activeElement;
   document.body.classList.toggle('offline', !state.connected);
   document.body.classList.toggle('connecting', !state.everConnected && !state.connected);
   $('main').inert = !state.connected;
@@ -249,100 +225,18 @@ function render() {
   setText($('room-name'), state.room?.name ?? document.title);
   renderConnection();
   const view = currentView();
-  for (const name of ['idle', 'progress', 'meeting', 'end']) setHidden($(`view-${name}`), name !== view);
-  if (view === 'idle') renderIdle();
-  if (view === 'progress') renderProgress();
-  if (view === 'meeting') renderMeeting(ui);
-  if (view === 'end') renderEnd();
+  for (const name of Object.keys(RENDER)) setHidden($(`view-${name}`), name !== view);
+  RENDER[view](ui);
+  if (state.connected) focus.follow(view === 'progress' && !$('ack-failures').hidden ? 'progress-ack' : view, focusBefore);
 }
 
 function renderConnection() {
-  const text = state.connected ? t('conn.ok') : state.denied ? t('conn.denied') : state.everConnected ? t('conn.lost') : t('conn.connecting');
+  const phone = helpLine();
+  const lost = phone ? t('conn.lostHelp', { helpLine: phone }) : t('conn.lostNoHelp');
+  const text = state.connected ? '' : state.denied ? t('conn.denied') : state.everConnected ? lost : t('conn.connecting');
   setText($('conn-text'), state.connected ? t('conn.ok') : t('conn.offline'));
   // The banner speaks at once when the link drops (role=alert), and is empty when all is well.
-  setText($('conn-banner'), state.connected ? '' : text);
-}
-
-function chip(key, pressed, onclick, name, detail) {
-  return h('button', { type: 'button', class: 'btn chip', 'aria-pressed': pressed ? 'true' : 'false', dataset: { key }, onclick },
-    h('span', { class: 'chip-check', 'aria-hidden': 'true' }, pressed ? '✓' : ''),
-    h('span', { class: 'chip-name' }, name),
-    detail ? h('span', { class: 'chip-detail' }, detail) : null);
-}
-
-function renderIdle() {
-  const orgs = state.room?.organisations ?? [];
-  const directory = state.config.directory ?? [];
-  setHidden($('org-group'), orgs.length === 0);
-  setHidden($('dial-group'), directory.length === 0);
-  $('view-idle').classList.toggle('no-choices', orgs.length === 0 && directory.length === 0);
-  const { organisation, dial } = state.choice;
-  renderList($('org-chips'), JSON.stringify([locale(), orgs, organisation ?? null]), () => [
-    chip('', !organisation, () => pick('organisation', undefined), t('idle.orgNone')),
-    ...orgs.map((org) => chip(org, organisation === org, () => pick('organisation', org), org)),
-  ]);
-  renderList($('dial-chips'), JSON.stringify([locale(), directory, dial ?? null]), () => [
-    chip('', !dial, () => pick('dial', undefined), t('idle.dialNone')),
-    ...directory.map((e) => chip(e.number, dial === e.number, () => pick('dial', e.number), e.name, e.number)),
-  ]);
-  setText($('start-text'), state.startPending ? t('idle.starting') : t('idle.start'));
-  setAttr($('start'), 'aria-busy', state.startPending ? 'true' : undefined);
-  setText($('start-error'), state.startError ? t('idle.startFailed', { message: state.startError }) : '');
-  const summary = state.summary && state.summary.until > Date.now() ? state.summary : undefined;
-  setHidden($('end-summary'), !summary);
-  if (summary) {
-    const km = Math.round(summary.km);
-    setText($('end-summary'), `${t('idle.thanks')}${km > 0 ? ` ${t('idle.avoided', { km: km.toLocaleString(locale()), co2: Math.round(summary.co2).toLocaleString(locale()) })}` : ''}`);
-  }
-}
-
-function pick(field, value) {
-  state.choice = { ...state.choice, [field]: value };
-  render();
-}
-
-function renderProgress() {
-  const { phase, steps } = state.meeting;
-  const ending = phase === 'ending';
-  const failures = currentFailures();
-  const done = phase === 'active';
-  const title = ending ? 'progress.ending' : !done ? 'progress.starting' : failures.length ? 'progress.readyWithProblems' : 'progress.ready';
-  setText($('progress-title'), t(title));
-  const labels = deviceLabels(state.devices, t);
-  const rows = progressRows(steps);
-  renderList($('progress-list'), JSON.stringify([locale(), ending, rows.map((r) => [r.device, r.status])]), () =>
-    rows.map((row) => h('li', { class: `step step-${row.status}`, dataset: { device: row.device } },
-      h('span', { class: 'step-icon', 'aria-hidden': 'true' }, STATUS_ICON[row.status]),
-      h('span', { class: 'step-name' }, labels[row.device]?.label ?? row.device),
-      h('span', { class: 'step-status' }, t(ending && row.status === 'ok' ? 'step.endOk' : `step.${row.status}`)))));
-  renderList($('progress-failures'), JSON.stringify([locale(), failures, done]), () => failures.length === 0 ? [] : [
-    ...failures.map((f) => h('p', { class: 'failure', dataset: { device: f.device } }, f.text)),
-    ending ? null : h('p', { class: 'failure-note' }, t('fail.goOn')),
-    done ? h('button', { type: 'button', class: 'btn btn-primary btn-large', id: 'ack-failures', dataset: { key: 'ack' }, onclick: acknowledge }, t('fail.continue')) : null,
-  ]);
-}
-
-function renderEnd() {
-  const sites = state.config.sites ?? [];
-  const counts = state.endView.counts;
-  setText($('end-question'), sites.length ? t('end.travelQuestion') : t('end.confirmQuestion'));
-  setHidden($('end-skip'), sites.length === 0);
-  setHidden($('travel-list'), sites.length === 0);
-  renderList($('travel-list'), JSON.stringify([locale(), sites, counts]), () => sites.map((site) => {
-    const n = counts[site.id] ?? 0;
-    return h('li', { class: 'travel-row' },
-      h('span', { class: 'travel-site' }, h('span', { class: 'travel-name' }, site.name), h('span', { class: 'travel-km' }, t('end.roundTrip', { km: site.roundTripKm }))),
-      h('button', { type: 'button', class: 'btn btn-square', 'aria-label': t('end.less', { site: site.name }), dataset: { key: `less-${site.id}` }, disabled: n === 0, onclick: () => setCount(site.id, n - 1) }, h('span', { 'aria-hidden': 'true' }, '−')),
-      h('output', { class: 'travel-count', 'aria-live': 'polite', dataset: { site: site.id } }, t('end.people', { n })),
-      h('button', { type: 'button', class: 'btn btn-square', 'aria-label': t('end.more', { site: site.name }), dataset: { key: `more-${site.id}` }, disabled: n >= 500, onclick: () => setCount(site.id, n + 1) }, h('span', { 'aria-hidden': 'true' }, '+')));
-  }));
-  for (const id of ['end-confirm', 'end-skip', 'end-back']) setAttr($(id), 'aria-busy', state.endPending ? 'true' : undefined);
-  setText($('end-error'), state.endError ? t('end.failed', { message: state.endError }) : '');
-}
-
-function setCount(site, n) {
-  state.endView = { counts: { ...state.endView.counts, [site]: Math.max(0, Math.min(500, n)) } };
-  render();
+  setText($('conn-banner'), text);
 }
 
 // ---------------------------------------------------------------- actions
@@ -385,9 +279,7 @@ function chooseCamera(id) {
   if (id === ui.camera()?.id && state.cameraId === id) return;
   joystick.release(); // a hold in progress stops on the camera it started on
   state.cameraId = id;
-  try {
-    localStorage.setItem(CAMERA_KEY, id);
-  } catch {}
+  store(localStorage, CAMERA_KEY, id);
   render();
 }
 
@@ -411,20 +303,37 @@ const joystick = new Joystick({
   },
 });
 
-/** What the meeting view needs from the app. */
+/** What the screens need from the app. */
 const ui = {
-  state, t, command, joystick, render, locale, setMicrophones, chooseCamera,
+  state, t, command, joystick, render, locale, helpLine, setMicrophones, chooseCamera, startMeeting, endMeeting,
   camera: () => pickCamera(state.devices, state.cameraId),
+  failures: currentFailures,
+  pick: (field, value) => {
+    state.choice = { ...state.choice, [field]: value };
+    render();
+  },
   dial: (number) => {
     state.lastDialed = number;
     return number;
+  },
+  acknowledge: () => {
+    store(sessionStorage, ACK_KEY, String(state.meeting.session?.id));
+    render();
+  },
+  dismissInterrupted: () => {
+    if (state.interrupted) store(localStorage, CRASH_KEY, state.interrupted.id);
+    state.interrupted = undefined;
+    render();
   },
   openEnd: () => {
     joystick.release();
     state.endView = { counts: {} };
     state.endError = undefined;
     render();
-    $('end-back').focus();
+  },
+  closeEnd: () => {
+    state.endView = undefined;
+    render();
   },
 };
 
@@ -440,20 +349,18 @@ function updateClock() {
 // ---------------------------------------------------------------- start-up
 
 function init() {
-  $('start').addEventListener('click', () => void startMeeting());
   $('lang-toggle').addEventListener('click', () => {
     state.localeOverride = locale() === 'fr' ? 'en' : 'fr';
     applyI18n();
     render();
   });
-  $('end-confirm').addEventListener('click', () => void endMeeting(true));
-  $('end-skip').addEventListener('click', () => void endMeeting(false));
-  $('end-back').addEventListener('click', () => {
-    state.endView = undefined;
-    render();
-    $('end').focus();
-  });
+  bindIdle(ui);
+  bindProgress(ui);
   bindMeeting(ui);
+  bindEnd(ui);
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && currentView() === 'end' && !state.endPending) ui.closeEnd();
+  });
   // Whatever takes the page away from the person holding the joystick stops the camera.
   window.addEventListener('blur', () => joystick.release());
   window.addEventListener('pagehide', () => joystick.release());
@@ -465,7 +372,7 @@ function init() {
   setInterval(() => {
     updateClock();
     if (currentView() === 'meeting') renderMeeting(ui);
-    else if (currentView() === 'idle' && state.summary && state.summary.until <= Date.now()) renderIdle();
+    else if (currentView() === 'idle' && state.summary && state.summary.until <= Date.now()) renderIdle(ui);
   }, 1000);
   applyI18n();
   render();

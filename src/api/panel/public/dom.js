@@ -42,7 +42,8 @@ export function setAttr(el, name, value) {
 export function renderList(container, signature, build) {
   if (!container || container.dataset.signature === signature) return false;
   const focusedKey = container.contains(document.activeElement) ? document.activeElement?.dataset?.key : undefined;
-  container.replaceChildren(...build());
+  // A view's list may hold `cond ? el : null`: such holes are left out, never printed as "null".
+  container.replaceChildren(...build().flat().filter((child) => child !== undefined && child !== null && child !== false));
   container.dataset.signature = signature;
   if (focusedKey !== undefined) container.querySelector(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus({ preventScroll: true });
   return true;

@@ -1,32 +1,22 @@
 import { $, h, renderList, setAttr, setHidden, setText } from './dom.js';
-import { attachHold } from './joystick.js';
-import { cameraChoices, deviceLabels, directoryName, formatDuration, micSummary, pickDevice, pickVolumeDevice } from './model.js';
+import { bindCamera, renderCamera } from './camera-card.js';
+import { attachRepeat } from './repeat.js';
+import { deviceLabels, formatDuration, micSummary, notWorking, pickDevice, pickVolumeDevice, remoteName, sourceChoices, steppedVolume } from './model.js';
 
-/** The in-meeting controls: call, microphones, volume, camera presets and joystick. */
-
-const SPEED = 0.5;
-const VECTORS = {
-  up: { tilt: SPEED },
-  down: { tilt: -SPEED },
-  left: { pan: -SPEED },
-  right: { pan: SPEED },
-  zoomIn: { zoom: SPEED },
-  zoomOut: { zoom: -SPEED },
-};
+/** The in-meeting controls: call, microphones, volume, source, cameras; what is out of order. */
 
 const ACTIVE_CALL = new Set(['dialing', 'ringing', 'incoming', 'connected', 'disconnecting']);
+const VOLUME_STEP = 5;
 
 /** Wires the meeting view's fixed buttons once; `ui` is the app's façade (state, t, command...). */
 export function bindMeeting(ui) {
-  for (const button of document.querySelectorAll('#joystick [data-move]')) attachHold(button, ui.joystick, VECTORS[button.dataset.move]);
   const t = ui.t;
   const on = (id, fn) => $(id).addEventListener('click', fn);
-  on('cam-home', () => ui.command(ui.camera()?.id, 'home', {}, t('camera.title'), 'cam-home'));
+  bindCamera(ui);
   // Muted → open them all; open, mixed or unknown → mute them all (the safe way to make them agree).
   on('mic-toggle', () => void ui.setMicrophones(micSummary(ui.state.devices, ui.state.meeting.microphones).muted !== true));
-  const volume = (name) => () => ui.command(pickVolumeDevice(ui.state.devices)?.id, name, {}, t('volume.title'), 'volume');
-  on('vol-down', volume('volumeDown'));
-  on('vol-up', volume('volumeUp'));
+  attachRepeat($('vol-down'), () => void stepVolume(ui, -1));
+  attachRepeat($('vol-up'), () => void stepVolume(ui, 1));
   on('vol-mute', () => {
     const device = pickVolumeDevice(ui.state.devices);
     ui.command(device?.id, device?.state?.muted ? 'unmute' : 'mute', {}, t('volume.title'), 'volume-mute');
@@ -36,6 +26,29 @@ export function bindMeeting(ui) {
   on('answer', () => ui.command(codec(), 'answer', {}, t('call.title'), 'call'));
   on('redial', () => ui.command(codec(), 'dial', { number: ui.dial(ui.state.lastDialed) }, t('call.title'), 'call'));
   on('end', () => ui.openEnd());
+}
+
+/**
+ * One volume step of 5 %: `setVolume` from the level the device reported (or the one just asked
+ * for, so a held button keeps climbing before the feedback comes back). A device with no absolute
+ * volume (HDMI-CEC) or no known level gets its own `volumeUp`/`volumeDown` instead.
+ */
+export async function stepVolume(ui, direction) {
+  const { state, t } = ui;
+  const device = pickVolumeDevice(state.devices);
+  if (!device?.online || state.busy.has('volume')) return;
+  const asked = state.volumeAsked?.device === device.id && Date.now() - state.volumeAsked.at < 2000 ? state.volumeAsked.level : undefined;
+  const level = asked ?? device.state?.volume;
+  if (typeof level === 'number' && !state.relativeVolume.has(device.id)) {
+    const next = steppedVolume(level, direction, VOLUME_STEP);
+    if (next === level) return;
+    state.volumeAsked = { device: device.id, level: next, at: Date.now() };
+    const result = await ui.command(device.id, 'setVolume', { level: next }, t('volume.title'), 'volume', { quiet: ['Unsupported'] });
+    if (result?.ok || result?.error?.code !== 'Unsupported') return;
+    state.relativeVolume.add(device.id);
+    state.volumeAsked = undefined;
+  }
+  await ui.command(device.id, direction > 0 ? 'volumeUp' : 'volumeDown', {}, t('volume.title'), 'volume');
 }
 
 function busy(ui, prefix) {
@@ -52,8 +65,12 @@ export function renderMeeting(ui) {
   const hasCall = renderCall(ui);
   renderMics(ui);
   renderVolume(ui);
-  renderCamera(ui);
-  $('view-meeting').querySelector('.meeting-grid').classList.toggle('no-call', !hasCall);
+  const hasSource = renderSource(ui);
+  renderCamera(ui, setCardOffline);
+  renderStatus(ui);
+  const grid = $('view-meeting').querySelector('.meeting-grid');
+  grid.classList.toggle('no-call', !hasCall);
+  grid.classList.toggle('no-source', !hasSource);
 }
 
 function renderCall(ui) {
@@ -64,16 +81,17 @@ function renderCall(ui) {
   const directory = state.config.directory ?? [];
   const call = codec.state?.call ?? { status: 'idle' };
   if (call.remote && call.status !== 'incoming' && ACTIVE_CALL.has(call.status)) state.lastDialed = call.remote;
-  const remote = directoryName(directory, call.remote) ?? call.remote ?? t('call.someone');
-  setText($('call-status'), t(`call.${call.status}`, { remote }));
+  const remote = remoteName(directory, call.remote) ?? t('call.someone');
+  setText($('call-status'), t(`call.${ACTIVE_CALL.has(call.status) ? call.status : 'idle'}`, { remote }));
   const since = call.status === 'connected' && call.since ? Date.parse(call.since) : NaN;
   setText($('call-duration'), Number.isFinite(since) ? formatDuration(Date.now() - since) : '');
+  setHidden($('call-duration').parentElement, !Number.isFinite(since));
   const idle = !ACTIVE_CALL.has(call.status);
   setHidden($('hangup'), idle);
   setHidden($('answer'), call.status !== 'incoming');
   const again = idle ? state.lastDialed : undefined;
   setHidden($('redial'), !again);
-  if (again) setText($('redial'), t('call.again', { name: directoryName(directory, again) ?? again }));
+  if (again) setText($('redial'), t('call.again', { name: remoteName(directory, again) ?? t('call.someone') }));
   const entries = idle ? directory.filter((e) => e.number !== again) : [];
   renderList($('call-chips'), JSON.stringify([ui.locale(), entries]), () => entries.map((e) =>
     h('button', {
@@ -93,25 +111,22 @@ function renderMics(ui) {
   const offline = mics.online.length === 0;
   const mixed = !offline && mics.muted === 'mixed';
   const toggle = $('mic-toggle');
-  setAttr(toggle, 'aria-pressed', mics.muted === true ? 'true' : mixed ? 'mixed' : 'false');
-  toggle.classList.toggle('is-muted', mics.muted === true);
-  toggle.classList.toggle('is-open', mics.muted === false);
-  toggle.classList.toggle('is-mixed', mixed);
+  // The button says what it will do: "Réactiver les micros" while they are all muted.
+  setText($('mic-toggle-text'), t(mics.muted === true ? 'mic.unmuteAll' : mixed ? 'mic.muteEvery' : 'mic.muteAll'));
+  toggle.dataset.state = offline ? 'offline' : mics.muted === true ? 'muted' : mics.muted === false ? 'open' : mixed ? 'mixed' : 'unknown';
   setAttr(toggle, 'aria-busy', busy(ui, 'mic') ? 'true' : undefined);
   toggle.disabled = offline;
   $('card-mic').classList.toggle('card-offline', offline);
   $('card-mic').classList.toggle('card-warning', mixed);
   const stateLine = $('mic-state');
-  stateLine.classList.toggle('is-muted', !offline && mics.muted === true);
-  stateLine.classList.toggle('is-open', !offline && mics.muted === false);
-  stateLine.classList.toggle('is-mixed', mixed);
+  stateLine.dataset.state = toggle.dataset.state;
   const text = offline ? t('mic.offline') : mics.muted === true ? t('mic.muted') : mics.muted === false ? t('mic.open') : mixed ? t('mic.mixed') : t('mic.unknown');
   // Which ones are still on, so "not every microphone is muted" is something one can act on.
   const labels = mixed ? deviceLabels(state.devices, t) : {};
   const names = mixed ? mics.open.map((id) => labels[id]?.label ?? id).join(', ') : '';
   renderList(stateLine, JSON.stringify([ui.locale(), text, names]), () => [
     h('span', { class: 'mic-state-text' }, text),
-    ...(names ? [h('span', { class: 'mic-state-detail' }, t('mic.stillOpen', { names }))] : []),
+    names ? h('span', { class: 'mic-state-detail' }, t('mic.stillOpen', { names })) : null,
   ]);
 }
 
@@ -121,37 +136,37 @@ function renderVolume(ui) {
   setHidden($('card-volume'), !device);
   if (!device) return;
   const level = device.state?.volume;
-  const known = typeof level === 'number';
-  setText($('vol-level'), known ? t('volume.level', { level }) : t('volume.unknown'));
-  $('vol-fill').style.width = `${known ? level : 0}%`;
-  setAttr($('vol-mute'), 'aria-pressed', device.state?.muted ? 'true' : 'false');
+  const known = typeof level === 'number' && Number.isFinite(level);
+  const muted = device.state?.muted === true;
+  setText($('vol-level'), muted ? t('volume.muted') : known ? t('volume.level', { level }) : t('volume.unknown'));
+  $('vol-level').dataset.state = muted ? 'muted' : known ? 'level' : 'unknown';
+  $('vol-fill').style.width = `${known ? Math.max(0, Math.min(100, level)) : 0}%`;
+  $('card-volume').classList.toggle('is-muted', muted);
+  setText($('vol-mute-text'), t(muted ? 'volume.unmute' : 'volume.mute'));
   setCardOffline($('card-volume'), $('volume-offline'), !device.online);
 }
 
-function renderCamera(ui) {
+/** The display's configured inputs, in words: what the screen shows. */
+function renderSource(ui) {
   const { state, t } = ui;
-  const camera = ui.camera();
-  setHidden($('card-camera'), !camera);
-  if (!camera) return;
-  // More than one camera: a chooser above the presets; presets and joystick act on the chosen one.
-  const choices = cameraChoices(state.devices, t);
-  const chooser = $('camera-chooser');
-  setHidden(chooser, choices.length < 2);
-  renderList(chooser, JSON.stringify([ui.locale(), choices, camera.id]), () => choices.length < 2 ? [] : choices.map((c) => h('button', {
-    type: 'button', class: 'btn segment', 'aria-pressed': c.id === camera.id ? 'true' : 'false', dataset: { key: c.id },
-    onclick: () => ui.chooseCamera(c.id),
-  }, h('span', { class: 'segment-name' }, c.label), c.online ? null : h('span', { class: 'chip-detail' }, t('camera.notResponding')))));
-  const label = choices.find((c) => c.id === camera.id)?.label;
-  setText($('camera-offline'), choices.length > 1 && label ? t('camera.offlineNamed', { name: label }) : t('camera.offline'));
-  const presets = Object.entries(camera.state?.presets ?? {}).sort(([a], [b]) => Number(a) - Number(b));
-  const current = camera.state?.preset;
-  renderList($('preset-chips'), JSON.stringify([ui.locale(), camera.id, presets, current ?? null]), () => presets.length === 0
-    ? [h('p', { class: 'muted-text' }, t('camera.noPresets'))]
-    : presets.map(([number, name]) => h('button', {
-        type: 'button', class: 'btn chip', 'aria-pressed': String(current) === number ? 'true' : 'false', dataset: { key: number },
-        onclick: () => ui.command(ui.camera()?.id, 'recallPreset', { preset: Number(number) }, t('camera.title'), 'preset'),
-      }, h('span', { class: 'chip-check', 'aria-hidden': 'true' }, String(current) === number ? '✓' : ''), h('span', { class: 'chip-name' }, name || t('camera.preset', { n: number })))));
-  if (!camera.online && ui.joystick.held) ui.joystick.abandon();
-  // The chooser stays usable when the chosen camera is offline: picking the other one is the way out.
-  setCardOffline($('card-camera'), $('camera-offline'), !camera.online, $('card-camera').querySelectorAll('#preset-chips button, #joystick button'));
+  const source = sourceChoices(state.devices, state.config.inputs, t);
+  setHidden($('card-source'), !source);
+  if (!source) return false;
+  const { device, choices, current } = source;
+  renderList($('source-chooser'), JSON.stringify([ui.locale(), device.id, choices, current ?? null]), () => choices.map((c) => h('button', {
+    type: 'button', class: 'btn segment', 'aria-pressed': c.name === current ? 'true' : 'false', dataset: { key: c.name },
+    onclick: () => ui.command(device.id, 'selectInput', { input: c.name }, t('source.title'), 'source'),
+  }, h('span', { class: 'segment-name' }, c.label))));
+  setCardOffline($('card-source'), $('source-offline'), !device.online);
+  return true;
+}
+
+/** For the rest of the meeting, in plain words: what is out of order and whom to call. */
+function renderStatus(ui) {
+  const { state, t } = ui;
+  const ids = notWorking(state.devices, state.meeting.steps);
+  const labels = deviceLabels(state.devices, t);
+  const names = ids.map((id) => labels[id]?.label ?? id).join(', ');
+  const phone = ui.helpLine();
+  setText($('meeting-status'), !names ? '' : phone ? t('status.help', { names, helpLine: phone }) : t('status.noHelp', { names }));
 }

@@ -172,6 +172,64 @@ export function directoryName(directory, number) {
   return (directory ?? []).find((e) => e.number === number)?.name;
 }
 
+/**
+ * What to call the other end of a call, never a raw SIP address: its directory name, else the
+ * user part of the address as a name ("sip:jean.dupont@example.org" → "jean.dupont"), a phone
+ * number with its digits grouped, else undefined (the caller says "your correspondent").
+ */
+export function remoteName(directory, remote) {
+  const known = directoryName(directory, remote);
+  if (known) return known;
+  if (typeof remote !== 'string' || !remote.trim()) return undefined;
+  const user = remote.trim().replace(/^<|>$/g, '').replace(/^(sips?|tel|h323):/i, '').split(/[@;]/)[0] ?? '';
+  const digits = user.replace(/[\s.-]/g, '');
+  if (/^\+\d{6,}$/.test(digits)) return digits;
+  if (/^\d{6,}$/.test(digits)) return digits.replace(/\B(?=(\d{2})+$)/g, '\u00a0'); // 04 67 00 00 00
+  return user || undefined;
+}
+
+const INPUT_KINDS = {
+  computer: ['pc', 'computer', 'laptop', 'ordinateur', 'portable'],
+  codec: ['codec', 'visio', 'vc', 'video', 'visioconference'],
+  camera: ['camera', 'document', 'documents'],
+};
+
+/** A configured input's name in words: "pc" → "Ordinateur", "hdmi2" → "HDMI 2"; other names as configured. */
+export function inputLabel(name, t) {
+  const key = String(name).toLowerCase();
+  for (const [kind, names] of Object.entries(INPUT_KINDS)) if (names.includes(key)) return t(`input.${kind}`);
+  const port = /^(hdmi|displayport|dvi|vga|usbc|usb-c)\s*-?(\d+)$/.exec(key);
+  if (port) return t('input.port', { port: port[1] === 'displayport' ? 'DisplayPort' : port[1].toUpperCase(), n: port[2] });
+  return String(name);
+}
+
+/**
+ * The source chooser: the display that shows the picture (first device with `input` that has
+ * configured inputs, preferring one online) and its inputs in words. `inputs` is the panel
+ * config's `{ deviceId: [names] }`. Returns undefined when no display has configured inputs.
+ */
+export function sourceChoices(devices, inputs, t) {
+  const list = Object.values(devices ?? {}).filter((d) => d.capabilities?.includes('input') && (inputs?.[d.id] ?? []).length > 0);
+  const device = list.find((d) => d.online) ?? list[0];
+  if (!device) return undefined;
+  return { device, choices: inputs[device.id].map((name) => ({ name, label: inputLabel(name, t) })), current: device.state?.input ?? undefined };
+}
+
+/**
+ * What does not work, for the rest of the meeting: every device offline now, and every device
+ * whose start step failed with an error (it answered, but said no). Ids in the daemon's order.
+ */
+export function notWorking(devices, steps) {
+  const failedWithError = new Set(progressRows(steps).filter((r) => isFailure(r.status) && !silent(r.error)).map((r) => r.device));
+  return Object.values(devices ?? {}).filter((d) => !d.online || failedWithError.has(d.id)).map((d) => d.id);
+}
+
+/** The next volume for a step of `stepPercent` from `level`, kept within 0..100. */
+export function steppedVolume(level, direction, stepPercent = 5) {
+  const next = Math.round((level + direction * stepPercent) / stepPercent) * stepPercent;
+  return Math.max(0, Math.min(100, next));
+}
+
 /** `avoidedTravel` for the end request from per-site counts (sites with nobody are left out). */
 export function travelFromCounts(counts) {
   return Object.entries(counts ?? {})

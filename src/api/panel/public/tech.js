@@ -6,7 +6,7 @@ import { $, h, setText } from './dom.js';
  * list with online / lastError, a raw command box, and a live tail of events.
  */
 
-/** Commands per capability (CONTRACT §3), for the command box's suggestions. */
+/** Commands per capability (as src/core/capabilities.ts declares them), for the command box's suggestions. */
 const COMMANDS = {
   power: ['powerOn', 'powerOff'],
   input: ['selectInput'],
