@@ -39,6 +39,8 @@ export interface DaemonOptions {
    * passes neither.
    */
   clock?: { now?: () => Date; monotonic?: () => number };
+  /** MQTT bridge tuning (tests shorten the fleet outbox's re-send interval). */
+  mqtt?: import('./api/mqtt/bridge.ts').BridgeOptions;
 }
 
 function epochMs(now: () => Date): () => number {
@@ -144,7 +146,7 @@ export async function startDaemon(loaded: LoadedConfig, options: DaemonOptions =
   const address = await app.listen({ host: config.http.host, port: options.port ?? config.http.port });
   log.info({ url: address, devices: room.deviceIds() }, 'roomd listening');
   // MQTT never blocks start-up or the REST API: the bridge connects (and reconnects) on its own.
-  const mqtt: MqttService | undefined = config.mqtt ? await (await import('./api/mqtt/index.ts')).startMqtt(ctx) : undefined;
+  const mqtt: MqttService | undefined = config.mqtt ? await (await import('./api/mqtt/index.ts')).startMqtt(ctx, options.mqtt) : undefined;
 
   let stopping: Promise<void> | undefined;
   let reloading: Promise<ReloadResult> | undefined;

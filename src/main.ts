@@ -10,6 +10,7 @@ import { startServiceNotifications } from './ops/service-notify.ts';
 
 const USAGE = `usage: roomd [--config FILE] [--check]
        roomd init [--serial PATH...] [--output FILE] [--yes]   (roomd init --help)
+       roomd fleet --config FILE [--check]                      (the fleet collector)
 
   --config FILE   configuration file (default: $ROOMD_CONFIG, else config/demo.yaml)
   --check         validate the configuration and exit: 0 when valid, 2 with one line per problem
@@ -22,6 +23,11 @@ async function main(argv: string[]): Promise<number> {
     const { runInit } = await import('./init/run.ts');
     const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
     return runInit(argv.slice(1), { stdout: write(process.stdout), stderr: write(process.stderr), stdin: process.stdin, env: process.env });
+  }
+  if (argv[0] === 'fleet') {
+    // The fleet collector is another program in the same package: loaded only when asked for.
+    const { runFleet } = await import('./fleet/run.ts');
+    return runFleet(argv.slice(1));
   }
   let args;
   try {

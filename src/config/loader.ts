@@ -24,8 +24,8 @@ export interface LoadedConfig {
   warnings: ConfigProblem[];
 }
 
-/** Collects problems with their positions in the source. */
-class Problems {
+/** Collects problems with their positions in the source (the fleet collector's config uses it too). */
+export class Problems {
   readonly list: ConfigProblem[] = [];
   constructor(
     private readonly file: string,
@@ -74,7 +74,11 @@ export async function loadConfig(file: string, registry = new DriverRegistry()):
   return parseConfig(text, file, registry, dirname(path));
 }
 
-export async function parseConfig(text: string, file: string, registry = new DriverRegistry(), baseDir = process.cwd()): Promise<LoadedConfig> {
+/**
+ * Parses YAML text into a mapping and a problem collector that knows where each key is. Throws
+ * ConfigError for YAML syntax errors and for a document that is not a mapping.
+ */
+export function readYamlMapping(text: string, file: string, expected = 'room:, devices:, ...'): { doc: Document; lines: LineCounter; raw: Record<string, unknown>; problems: Problems } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -85,11 +89,15 @@ export async function parseConfig(text: string, file: string, registry = new Dri
       }),
     );
   }
-  const problems = new Problems(file, doc, lines);
   const raw = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a mapping (room:, devices:, ...)' }]);
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `the config must be a mapping (${expected})` }]);
   }
+  return { doc, lines, raw: raw as Record<string, unknown>, problems: new Problems(file, doc, lines) };
+}
+
+export async function parseConfig(text: string, file: string, registry = new DriverRegistry(), baseDir = process.cwd()): Promise<LoadedConfig> {
+  const { doc, lines, raw, problems } = readYamlMapping(text, file);
   const data = structuredClone(raw) as Record<string, unknown>;
   data.http ??= {};
   data.sessions ??= {};
@@ -246,8 +254,11 @@ function checkCalendar(config: RoomdConfig, problems: Problems, baseDir: string)
   if (calendar.password !== undefined && calendar.username === undefined) problems.add(['calendar'], 'a password needs a username');
 }
 
-/** Reads `...File` secrets into their plain keys, so nothing later needs to know where a secret came from. */
-function resolveSecrets(config: RoomdConfig, problems: Problems, baseDir: string): void {
+/**
+ * Reads `...File` secrets into their plain keys, so nothing later needs to know where a secret came
+ * from. Also used for the fleet collector's config (same `http.tokens` and `mqtt.passwordFile`).
+ */
+export function resolveSecrets(config: Pick<RoomdConfig, 'http'> & Partial<Pick<RoomdConfig, 'mqtt' | 'calendar' | 'devices'>>, problems: Problems, baseDir: string): void {
   const read = (file: string, at: PathSegment[]): string | undefined => {
     try {
       const value = readFileSync(resolveMaybeRelative(file, baseDir, true), 'utf8').trim();
@@ -282,7 +293,7 @@ function resolveSecrets(config: RoomdConfig, problems: Problems, baseDir: string
   }
 }
 
-function resolveMaybeRelative(p: string, baseDir: string, always: boolean): string {
+export function resolveMaybeRelative(p: string, baseDir: string, always: boolean): string {
   if (p.startsWith('/')) return p;
   return always || p.startsWith('.') ? resolve(baseDir, p) : p;
 }

@@ -66,7 +66,12 @@ export const SESSION_CSV_COLUMNS = [
  * Numbers use a dot decimal separator in both delimiters (ISO, not locale).
  */
 export function sessionsToCsv(sessions: readonly SessionRecord[], options: CsvOptions = {}): string {
-  const rows = sessions.map((s) => [
+  return toCsv(SESSION_CSV_COLUMNS, sessions.map(sessionCsvCells), options);
+}
+
+/** One session's cells, in {@link SESSION_CSV_COLUMNS} order (the fleet export reuses them). */
+export function sessionCsvCells(s: SessionRecord): CsvValue[] {
+  return [
     s.id,
     s.room,
     s.organisation,
@@ -84,6 +89,5 @@ export function sessionsToCsv(sessions: readonly SessionRecord[], options: CsvOp
     s.kmAvoided,
     s.co2Kg,
     s.faults.length,
-  ]);
-  return toCsv(SESSION_CSV_COLUMNS, rows, options);
+  ];
 }

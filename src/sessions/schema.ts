@@ -90,6 +90,27 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX booking_no_shows_start ON booking_no_shows (start_at);
     `);
   },
+  // 3: the fleet outbox. A session's `revision` goes up on every change that a fleet collector
+  // would store (closing, travel corrected, a call or fault added); `fleet_acked` is the revision
+  // the collector confirmed. Closed sessions with revision > fleet_acked are still to be sent.
+  // Triggers keep the count, so no write path can forget it; sessions closed before this
+  // migration are marked to be sent once (the room's history reaches the fleet when it joins).
+  (db) => {
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN fleet_acked INTEGER NOT NULL DEFAULT 0;
+      UPDATE sessions SET revision = 1 WHERE status != 'open';
+      CREATE INDEX sessions_outbox ON sessions (started_at) WHERE revision > fleet_acked;
+      CREATE TRIGGER sessions_revision AFTER UPDATE OF status, ended_at, ended_by, end_reason, organisation, title, avoided_travel, km_avoided, co2_kg, booking_id ON sessions
+        BEGIN UPDATE sessions SET revision = revision + 1 WHERE id = NEW.id; END;
+      CREATE TRIGGER calls_added_revision AFTER INSERT ON calls
+        BEGIN UPDATE sessions SET revision = revision + 1 WHERE id = NEW.session_id; END;
+      CREATE TRIGGER calls_changed_revision AFTER UPDATE ON calls
+        BEGIN UPDATE sessions SET revision = revision + 1 WHERE id = NEW.session_id; END;
+      CREATE TRIGGER faults_added_revision AFTER INSERT ON faults
+        BEGIN UPDATE sessions SET revision = revision + 1 WHERE id = NEW.session_id; END;
+    `);
+  },
 ];
 
 /** The schema version this build writes. */

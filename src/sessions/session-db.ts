@@ -7,6 +7,12 @@ import { type CallRow, type FaultRow, type SessionRow, toCallRecord, toSessionRe
 import type { AuditRecord, CallPatch, CallRecord, SessionRecord } from './types.ts';
 import type { WriteOp } from './write-ops.ts';
 
+/** Where a pass over the fleet outbox stopped: the last row's (started_at, id). */
+export interface OutboxCursor {
+  startedAt: number;
+  id: string;
+}
+
 /** Which file a connection has open: a different identity at the same path means it was replaced. */
 export interface FileIdentity {
   dev: number;
@@ -82,7 +88,31 @@ export class SessionDb {
     this.db.prepare('VACUUM INTO ?').run(target);
   }
 
-  /** A read that touches the file (health). */
+  /**
+   * Closed sessions the fleet collector has not confirmed at their current revision, oldest first,
+   * after `after` (a keyset cursor, so one pass over a long backlog reads each row once).
+   */
+  outboxRows(limit: number, after?: OutboxCursor): Array<{ record: SessionRecord; revision: number; cursor: OutboxCursor }> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM sessions WHERE revision > fleet_acked AND status != 'open' AND (started_at, id) > (?, ?)
+         ORDER BY started_at, id LIMIT ?`,
+      )
+      .all(after?.startedAt ?? -Infinity, after?.id ?? '', limit) as Array<SessionRow & { revision: number }>;
+    return rows.map((row) => ({ record: this.record(row), revision: row.revision, cursor: { startedAt: row.started_at, id: row.id } }));
+  }
+
+  /** One closed session as the outbox would send it, or undefined (open, unknown). */
+  outboxRow(id: string): { record: SessionRecord; revision: number } | undefined {
+    const row = this.db.prepare("SELECT * FROM sessions WHERE id = ? AND status != 'open'").get(id) as (SessionRow & { revision: number }) | undefined;
+    return row && { record: this.record(row), revision: row.revision };
+  }
+
+  /** The collector stored `id` at `revision`: nothing to send until the next change. */
+  outboxAck(id: string, revision: number): boolean {
+    return this.db.prepare('UPDATE sessions SET fleet_acked = ? WHERE id = ? AND fleet_acked < ? AND ? <= revision').run(revision, id, revision, revision).changes > 0;
+  }
+
   private bookingLedger: BookingLedger | undefined;
 
   /** Bookings held and missed, in this file. */
@@ -90,6 +120,7 @@ export class SessionDb {
     return (this.bookingLedger ??= new BookingLedger(this.db));
   }
 
+  /** A read that touches the file (health). */
   ping(): void {
     this.db.prepare('SELECT count(*) FROM sessions').get();
   }

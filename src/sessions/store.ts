@@ -5,7 +5,7 @@ import { AuditLog } from './audit-log.ts';
 import type { BookingReport, LedgerBooking } from './booking-ledger.ts';
 import { filterRange, listSessions, MAX_LIST_LIMIT, reportSessions } from './queries.ts';
 import type { Report } from './report.ts';
-import type { SessionDb } from './session-db.ts';
+import type { OutboxCursor, SessionDb } from './session-db.ts';
 import { SessionFile } from './session-file.ts';
 import { describeStorageFault, isStorageFault } from './storage-fault.ts';
 import { systemTimeZone, toMs } from './time.ts';
@@ -50,6 +50,7 @@ export class SessionStore {
   private readonly auditLog: AuditLog;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly correctedListeners = new Set<(id: string) => void>();
 
   private constructor(conn: SessionDb | undefined, openError: unknown, private readonly options: ResolvedStoreOptions) {
     this.room = options.room;
@@ -251,7 +252,15 @@ export class SessionStore {
   updateTravel(id: string, avoidedTravel: TravelInput[]): SessionRecord {
     const travel = this.travel(avoidedTravel);
     const before = this.mustExist(id);
-    return this.write({ kind: 'travel', id, travel }, before)!;
+    const record = this.write({ kind: 'travel', id, travel }, before)!;
+    for (const listener of this.correctedListeners) {
+      try {
+        listener(id);
+      } catch {
+        /* a listener's fault is its own */
+      }
+    }
+    return record;
   }
 
   /**
@@ -343,6 +352,47 @@ export class SessionStore {
     const to = options.to === undefined ? Number.MAX_SAFE_INTEGER : toMs(options.to, 'to', this.timeZone, 'to');
     this.auditLog.flush();
     return this.file.read((db) => db.auditRows(from, to, options.limit ?? 100));
+  }
+
+  /**
+   * The fleet outbox: closed sessions (complete, with calls) the collector has not yet confirmed at
+   * their current revision, oldest first, after `after`. Empty while the file is unusable: they
+   * are sent once it takes the queued writes again.
+   */
+  outbox(limit = 20, after?: OutboxCursor): Array<{ session: SessionRecord; revision: number; cursor: OutboxCursor }> {
+    if (!this.file.current) return [];
+    try {
+      return this.file.read((db) => db.outboxRows(limit, after)).map(({ record, revision, cursor }) => ({ session: record, revision, cursor }));
+    } catch {
+      return [];
+    }
+  }
+
+  /** One closed session as stored, with its revision; undefined if not (yet) in the file. */
+  outboxEntry(id: string): { session: SessionRecord; revision: number } | undefined {
+    if (!this.file.current) return undefined;
+    try {
+      const row = this.file.read((db) => db.outboxRow(id));
+      return row && { session: row.record, revision: row.revision };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The collector confirmed `id` at `revision`. False when nothing changed (old revision, unknown id, file unusable). */
+  outboxAck(id: string, revision: number): boolean {
+    if (!this.file.current) return false;
+    try {
+      return this.file.read((db) => db.outboxAck(id, revision));
+    } catch {
+      return false; // the collector's next copy of the ack, or our next send, settles it
+    }
+  }
+
+  /** Called with a session's id after its travel was corrected (the fleet outbox re-sends it). */
+  onCorrected(listener: (id: string) => void): () => void {
+    this.correctedListeners.add(listener);
+    return () => this.correctedListeners.delete(listener);
   }
 
   /**

@@ -27,6 +27,12 @@ export interface MosquittoOptions {
   tls?: { cafile: string; certfile: string; keyfile: string };
   /** Extra `log_type` lines, e.g. `debug` to see every packet by client id in `output()`. */
   logTypes?: string[];
+  /** Keep sessions and queued messages across restarts (`persistence true` in the broker's temp dir). */
+  persistence?: boolean;
+  /** Extra config lines appended at the end (e.g. a `connection` bridge section). */
+  extraLines?: string[];
+  /** A fixed port (a bridge config must name its peer's port before that broker starts). */
+  port?: number;
 }
 
 /** A free TCP port on 127.0.0.1 (mosquitto cannot listen on port 0 and report it). */
@@ -60,9 +66,9 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
 /** Starts mosquitto on a free port; call `close()` in afterAll. */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'roomd-mosquitto-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // Run as ourselves: as root, mosquitto would otherwise drop to user 'mosquitto', which cannot read our temp dir.
-  const lines = [`user ${userInfo().username}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', ...(options.logTypes ?? []).map((t) => `log_type ${t}`), `listener ${port} 127.0.0.1`];
+  const lines = [`user ${userInfo().username}`, ...(options.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']), 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', ...(options.logTypes ?? []).map((t) => `log_type ${t}`), `listener ${port} 127.0.0.1`];
   if (options.tls) lines.push(`cafile ${options.tls.cafile}`, `certfile ${options.tls.certfile}`, `keyfile ${options.tls.keyfile}`);
   if (options.users) {
     const file = join(dir, 'passwd');
@@ -80,6 +86,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     writeFileSync(file, options.acl);
     lines.push(`acl_file ${file}`);
   }
+  lines.push(...(options.extraLines ?? []));
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, `${lines.join('\n')}\n`);
 

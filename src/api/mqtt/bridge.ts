@@ -12,6 +12,7 @@ import { deviceDiscovery, discoveryFilter, isDiscoveryTopicOf, type DiscoveryMes
 import { roomDiscovery } from './discovery-room.ts';
 import { RESERVED_LEVELS, Topics } from './topics.ts';
 import { BookingTopics } from './booking-topics.ts';
+import { FleetOutbox, type FleetOutboxOptions } from './fleet-outbox.ts';
 
 /** Tuning knobs; the defaults suit production, tests shorten them. */
 export interface BridgeOptions {
@@ -27,6 +28,8 @@ export interface BridgeOptions {
    * configs the broker holds (from an earlier run) before clearing those it no longer offers. Default 1500.
    */
   discoveryReadBackMs?: number;
+  /** The fleet outbox (closed sessions re-sent until a collector acknowledges them). */
+  fleet?: FleetOutboxOptions;
 }
 
 /** The key the meeting uses in the state coalescer (device ids are never empty). */
@@ -71,8 +74,9 @@ export class MqttBridge {
   /** Retained discovery configs found on the broker at connect (read back, then cleared if stale). */
   private readBack: ReadBack | undefined;
   private readonly log: Logger;
-  private readonly options: Required<BridgeOptions>;
+  private readonly options: Required<Omit<BridgeOptions, 'fleet'>>;
   private readonly bookingTopics: BookingTopics;
+  private readonly outbox: FleetOutbox | undefined;
 
   constructor(
     private readonly ctx: ApiContext,
@@ -119,6 +123,12 @@ export class MqttBridge {
       down: () => this.publishStatus(),
       message: (topic, payload, packet) => this.onMessage(topic, payload, packet),
     }, this.log.child({ link: 'commands' }), this.options.backoff);
+    this.outbox = ctx.sessions
+      ? new FleetOutbox(ctx.sessions, this.topics.base, {
+        publish: (topic, payload) => this.conn.publish(topic, payload, { qos: 1, retain: false }),
+        subscribe: (topic) => this.conn.subscribe([topic], 1),
+      }, this.log.child({ part: 'fleet-outbox' }), options.fleet)
+      : undefined;
     this.bookingTopics = new BookingTopics(ctx, this.topics.base, (topic, payload) => this.conn.publish(topic, payload, { retain: true, qos: 1 }));
   }
 
@@ -150,8 +160,10 @@ export class MqttBridge {
       this.announceRoom(false);
     }, this);
     meeting.events.on('meeting', () => this.states.touch(MEETING), this);
+    this.outbox?.start();
     meeting.events.on('session', (session) => {
-      this.send({ topic: this.topics.sessions, payload: JSON.stringify(session), retain: false });
+      if (this.outbox) this.outbox.closed(session);
+      else this.send({ topic: this.topics.sessions, payload: JSON.stringify(session), retain: false });
       this.publishReport();
     }, this);
     // The month rolls over without any session closing: refresh the figures hourly.
@@ -167,6 +179,7 @@ export class MqttBridge {
 
   async stop(): Promise<void> {
     this.bookingTopics.stop();
+    this.outbox?.stop();
     this.ctx.room.events.removeOwner(this);
     this.ctx.meeting.events.removeOwner(this);
     this.states.clear();
@@ -189,6 +202,7 @@ export class MqttBridge {
     this.bookingTopics.republish();
     this.announceAll(true);
     this.readBackDiscovery();
+    this.outbox?.onUp();
     const queued = this.queue.splice(0);
     for (const q of queued) this.send(q);
   }
@@ -220,6 +234,7 @@ export class MqttBridge {
       if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
       return;
     }
+    if (this.outbox?.handle(topic, payload)) return;
     const incoming = this.topics.parse(topic);
     if (incoming) this.handler.handle(incoming, payload, packet);
   }

@@ -1,0 +1,144 @@
+import type { Logger } from '../../core/logger.ts';
+import type { OutboxCursor } from '../../sessions/session-db.ts';
+import type { SessionStore } from '../../sessions/store.ts';
+import type { SessionRecord } from '../../sessions/types.ts';
+
+/** Tuning knobs of the outbox; tests shorten the interval. */
+export interface FleetOutboxOptions {
+  /** While anything is un-acknowledged, send it all again this often (ms). Default 60 000. */
+  intervalMs?: number;
+  /** Sessions per batch; the next batch waits for the event loop to turn. Default 20. */
+  batchSize?: number;
+}
+
+/** What the room needs from the MQTT link: publish at QoS 1, subscribe to one topic. */
+export interface OutboxLink {
+  publish(topic: string, payload: string): boolean;
+  subscribe(topic: string): void;
+}
+
+/**
+ * The room's side of fleet collection: every closed session whose revision the collector has not
+ * acknowledged is published on `B/sessions` (QoS 1, not retained) — at each (re)connect, at the
+ * close itself, after a travel correction, and every `intervalMs` while any is pending — until an
+ * ack `{ id, revision }` on `B/sessions/ack` records it. At-least-once on the wire; the collector
+ * stores by (room, id, revision), so a copy sent twice is stored once.
+ *
+ * A long backlog goes out in small batches, each after the event loop has turned, so state,
+ * results and commands (their own link) are never held behind it. The store answers an empty
+ * outbox while its file is unusable: nothing is lost, it is sent once the file is back.
+ */
+export class FleetOutbox {
+  readonly topic: string;
+  readonly ackTopic: string;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: { cursor?: OutboxCursor; scheduled: boolean } | undefined;
+  private again = false;
+  private readonly loggedBadAck = new Set<string>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly store: SessionStore,
+    base: string,
+    private readonly link: OutboxLink,
+    private readonly log: Logger,
+    options: FleetOutboxOptions = {},
+  ) {
+    this.topic = `${base}/sessions`;
+    this.ackTopic = `${base}/sessions/ack`;
+    this.intervalMs = options.intervalMs ?? 60_000;
+    this.batchSize = options.batchSize ?? 20;
+  }
+
+  start(): void {
+    this.unsubscribe = this.store.onCorrected(() => this.drain());
+    this.timer = setInterval(() => this.drain(), this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.pass = undefined;
+  }
+
+  /** The link is (re)connected: listen for acks and send everything pending. */
+  onUp(): void {
+    this.link.subscribe(this.ackTopic);
+    this.pass = undefined; // a pass cut by the disconnect starts over from the oldest
+    this.drain();
+  }
+
+  /**
+   * A session closed. Normally it is in the outbox by now and goes out with its revision; if the
+   * file cannot be read right now it is published from memory with revision 0 (the collector
+   * keeps it until the stored revision follows).
+   */
+  closed(session: { id: string }): void {
+    const stored = this.store.outboxEntry(session.id);
+    if (stored) this.publish(stored.session, stored.revision);
+    else this.link.publish(this.topic, JSON.stringify({ ...session, room: this.store.room, revision: 0 }));
+  }
+
+  /** Starts a pass over the outbox (or asks the running one to go round again). */
+  drain(): void {
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    this.pass = { scheduled: false };
+    this.step();
+  }
+
+  private step(): void {
+    const pass = this.pass;
+    if (!pass) return;
+    const rows = this.store.outbox(this.batchSize, pass.cursor);
+    for (const { session, revision, cursor } of rows) {
+      if (!this.publish(session, revision)) {
+        this.pass = undefined; // the link is down: onUp starts again
+        return;
+      }
+      pass.cursor = cursor;
+    }
+    if (rows.length < this.batchSize) {
+      this.pass = undefined;
+      if (this.again) {
+        this.again = false;
+        this.drain();
+      }
+      return;
+    }
+    setImmediate(() => this.step());
+  }
+
+  private publish(session: SessionRecord, revision: number): boolean {
+    const room = this.store.room;
+    return this.link.publish(this.topic, JSON.stringify({ ...session, room, revision }));
+  }
+
+  /** An ack from the collector. Returns false for any other topic. Bad acks are logged once each. */
+  handle(topic: string, payload: Buffer): boolean {
+    if (topic !== this.ackTopic) return false;
+    let ack: unknown;
+    try {
+      ack = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.badAck('not JSON', payload);
+      return true;
+    }
+    const { id, revision } = (ack ?? {}) as { id?: unknown; revision?: unknown };
+    if (typeof id !== 'string' || id === '') return this.badAck('`id` must be a non-empty string', payload), true;
+    if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 0) return this.badAck('`revision` must be an integer ≥ 0', payload), true;
+    this.store.outboxAck(id, revision);
+    return true;
+  }
+
+  private badAck(reason: string, payload: Buffer): void {
+    if (this.loggedBadAck.has(reason)) return;
+    this.loggedBadAck.add(reason);
+    this.log.warn({ topic: this.ackTopic, reason, payload: payload.toString('utf8').slice(0, 200) }, 'ignored a malformed fleet ack (logged once per reason)');
+  }
+}
