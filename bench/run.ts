@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the figures of CONTRACT §7, prints a table and writes
  * bench/results.json (flat keys + machine). `--only name[,name]` runs some of them
- * (meeting, rest, mqtt, stream, joystick, process, loaded). See bench/README.md.
+ * (meeting, rest, mqtt, stream, joystick, process, loaded, fleet). See bench/README.md.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { joystickLag } from './joystick-lag.ts';
 import { processFigures } from './process-figures.ts';
 import { loadedCommand } from './loaded-command.ts';
 import { mqttStream } from './mqtt-stream.ts';
+import { fleet } from './fleet.ts';
 
 interface Bench {
   name: string;
@@ -29,6 +30,11 @@ const BENCHES: Bench[] = [
   { name: 'stream', keys: [{ key: 'mqttStreamP50Ms', unit: 'ms', goal: '≤ 1' }, { key: 'mqttStreamP99Ms', unit: 'ms', goal: '≤ 2.5' }], run: mqttStream },
   { name: 'joystick', keys: [{ key: 'joystickLagP99Ms', unit: 'ms', goal: '≤ 30' }], run: joystickLag },
   { name: 'process', keys: [{ key: 'startupMs', unit: 'ms', goal: '≤ 1500' }, { key: 'idleRssMb', unit: 'MB', goal: '≤ 90' }, { key: 'idleRssMbMinimal', unit: 'MB', goal: '≤ 75' }], run: processFigures },
+  {
+    name: 'fleet',
+    keys: ['fleetIngestPerSec', 'fleetReportP50Ms', 'fleetReportP99Ms', 'fleetCollectorRssMb', 'fleetBridgedIngestPerSec'].map((key) => ({ key, unit: '', goal: '' })),
+    run: fleet,
+  },
   { name: 'loaded', keys: [{ key: 'loadedCommandP99Ms', unit: 'ms', goal: '≤ 20' }, { key: 'pollRps', unit: 'req/s', goal: '' }], run: loadedCommand },
 ];
 
