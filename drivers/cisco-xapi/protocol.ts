@@ -2,7 +2,7 @@ import type { CallStatus, PowerState, SplitResult } from '../../src/sdk/index.ts
 import type { CallDirection, CallOutcome } from '../../src/sdk/call-tracker.ts';
 
 /**
- * Cisco RoomOS / CE / TC xAPI in terminal output mode (protocols.md §5): pure framing, line
+ * Cisco RoomOS / CE / TC xAPI in terminal output mode (see drivers/cisco-xapi/README.md): pure framing, line
  * parsing, block assembly and command encoding. No I/O and no timers; see driver.ts for the glue.
  */
 

@@ -2,7 +2,7 @@ import type { CallStatus, SplitResult } from '../../src/sdk/index.ts';
 import type { CallDirection } from '../../src/sdk/call-tracker.ts';
 
 /**
- * Poly/Polycom Group Series and HDX API on Telnet port 24 (protocols.md §6): Telnet option
+ * Poly/Polycom Group Series and HDX API on Telnet port 24 (see drivers/poly-group/README.md): Telnet option
  * filtering, line framing, line classification, call-state mapping and command encoding. Pure:
  * no I/O, no timers.
  */

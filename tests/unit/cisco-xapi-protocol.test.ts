@@ -12,7 +12,7 @@ import {
   type XapiMessage,
 } from '../../drivers/cisco-xapi/protocol.ts';
 
-/** Transcripts from protocols.md §5 as tables. */
+/** Transcripts from the Cisco xAPI references as tables. */
 
 const feed = (lines: string[]): XapiMessage[] => {
   const reader = new XapiReader();

@@ -10,7 +10,7 @@ import {
   splitPolyLines,
 } from '../../drivers/poly-group/protocol.ts';
 
-/** Transcripts from protocols.md §6 as tables. */
+/** Transcripts from the Group Series and HDX integrator references as tables. */
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
