@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the figures of CONTRACT §7, prints a table and writes
+ * `npm run bench`: measures the figures of docs/benchmarks.md, prints a table and writes
  * bench/results.json (flat keys + machine). `--only name[,name]` runs some of them
  * (meeting, rest, mqtt, stream, joystick, process, loaded, fleet). See bench/README.md.
  */

@@ -2,7 +2,7 @@ import { cpus, totalmem, loadavg, type as osType, release, arch } from 'node:os'
 
 /** One line of the benchmark table and one key of `bench/results.json`. */
 export interface Figure {
-  /** The flat key of CONTRACT §7, e.g. `restToWireP99Ms`. */
+  /** The flat key of docs/benchmarks.md, e.g. `restToWireP99Ms`. */
   key: string;
   /** `null` when the figure could not be measured (see `notes`). */
   value: number | null;

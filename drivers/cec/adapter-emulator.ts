@@ -19,7 +19,7 @@ import { TvModel, type TvModelOptions } from './tv-model.ts';
  * An emulated Pulse-Eight USB-CEC adapter on the simulator end of a socat pty pair, with a simulated
  * TV on its CEC bus. The REAL `cec-client` opens the other end (`devicePath`) as if it were
  * /dev/ttyACM0, runs its handshake against us, and exchanges CEC frames with the TV.
- * Protocol facts: protocols.md §4.7 and libCEC's src/libcec/adapter/Pulse-Eight/.
+ * Protocol facts: libCEC's src/libcec/adapter/Pulse-Eight/.
  */
 
 export interface AdapterEmulatorOptions {

@@ -1,7 +1,7 @@
 import type { PowerState } from '../../src/sdk/index.ts';
 
 /**
- * HDMI-CEC frames and libCEC `cec-client` output (protocols.md §4). PURE: parsing, decoding and
+ * HDMI-CEC frames and libCEC `cec-client` output (see drivers/cec/README.md). PURE: parsing, decoding and
  * command text only — no I/O, no timers — so every case is a row in a table test.
  */
 

@@ -11,6 +11,7 @@ import {
   type ValidatedCommand,
 } from '../../src/sdk/index.ts';
 import { CallTracker } from '../../src/sdk/call-tracker.ts';
+import { callStatusFromCodec } from '../../src/sdk/call-status.ts';
 import {
   FEEDBACK_PATHS,
   STATUS_READS,
@@ -18,7 +19,6 @@ import {
   dialCommand,
   encodeLine,
   interpretStatus,
-  mapCallStatus,
   outcomeFromCause,
   quoteValue,
   splitXapi,
@@ -412,7 +412,7 @@ class CiscoXapiDriver implements DeviceDriver {
       case 'call': {
         this.seenCalls?.add(fact.id);
         if (fact.field === 'status') {
-          const status = mapCallStatus(fact.value);
+          const status = callStatusFromCodec(fact.value);
           if (status === undefined) return this.ctx.log.warn({ value: fact.value }, 'cisco-xapi: unknown call status');
           if (status === 'idle') return this.ctx.update(this.tracker.end(fact.id), `call ${fact.id} idle`);
           return this.ctx.update(this.tracker.observe(fact.id, { status }), `call ${fact.id} ${fact.value}`);

@@ -1,8 +1,8 @@
-import type { CallStatus, PowerState, SplitResult } from '../../src/sdk/index.ts';
+import type { PowerState, SplitResult } from '../../src/sdk/index.ts';
 import type { CallDirection, CallOutcome } from '../../src/sdk/call-tracker.ts';
 
 /**
- * Cisco RoomOS / CE / TC xAPI in terminal output mode (protocols.md §5): pure framing, line
+ * Cisco RoomOS / CE / TC xAPI in terminal output mode (see drivers/cisco-xapi/README.md): pure framing, line
  * parsing, block assembly and command encoding. No I/O and no timers; see driver.ts for the glue.
  */
 
@@ -287,30 +287,6 @@ export function interpretStatus(path: string[], value: string, ghost = false): S
   if (p[0] === 'standby' && p[1] === 'active') return { kind: 'power', power: /^on$/i.test(value) ? 'off' : 'on' };
   if (p[0] === 'audio' && p[1] === 'microphones' && p[2] === 'mute') return { kind: 'mic-mute', muted: /^on$/i.test(value) };
   return undefined;
-}
-
-/** Cisco call `Status` value → the room's call status (direction decides who is ringing). */
-export function mapCallStatus(status: string): CallStatus | undefined {
-  switch (status.toLowerCase()) {
-    case 'idle':
-      return 'idle';
-    case 'dialling':
-    case 'dialing':
-      return 'dialing';
-    case 'ringing':
-    case 'connecting':
-    case 'earlymedia':
-      return 'ringing';
-    case 'connected':
-    case 'onhold':
-    case 'preserved':
-    case 'remotepreserved':
-      return 'connected';
-    case 'disconnecting':
-      return 'disconnecting';
-    default:
-      return undefined;
-  }
 }
 
 /** `*e CallDisconnect CauseType` → a history outcome, when it says more than "ended". */

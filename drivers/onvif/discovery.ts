@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { child, find, findAll, parseXml, textOf, type XmlElement } from './xml.ts';
 
 /**
- * WS-Discovery for technicians (protocols.md §3.4): one Probe for NetworkVideoTransmitters, the
+ * WS-Discovery for technicians (drivers/onvif/README.md, "Discovery"): one Probe for NetworkVideoTransmitters, the
  * ProbeMatches collected for a bounded time, each turned into a ready-to-paste config snippet.
  * Building the Probe and reading the matches are pure; only `discoverOnvif` touches the network.
  */

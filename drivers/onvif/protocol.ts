@@ -3,7 +3,7 @@ import { RoomError } from '../../src/sdk/index.ts';
 import { child, find, findAll, parseXml, textOf, XmlError, type XmlElement } from './xml.ts';
 
 /**
- * Pure ONVIF helpers (protocols.md §3): WS-Security digests, SOAP fault reading, xs:duration, and
+ * Pure ONVIF helpers (see drivers/onvif/README.md): WS-Security digests, SOAP fault reading, xs:duration, and
  * the normalisation of GetProfiles / GetPresets / GetStatus / SetPreset answers. The `onvif` npm
  * client sends the requests; its own result shapes drift between 0.8.x releases and turn numeric
  * tokens into numbers, so the driver reads the raw XML it hands back through these functions.

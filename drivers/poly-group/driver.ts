@@ -12,14 +12,13 @@ import {
   type ValidatedCommand,
 } from '../../src/sdk/index.ts';
 import { CallTracker } from '../../src/sdk/call-tracker.ts';
+import { callStatusFromCodec } from '../../src/sdk/call-status.ts';
 import {
   REGISTRATIONS,
   ackMatcher,
   dialCommand,
   dtmfCommands,
   filterTelnet,
-  mapCallstatus,
-  mapCsState,
   parsePolyLine,
   splitPolyLines,
   type AckVerdict,
@@ -314,8 +313,10 @@ class PolyGroupDriver implements DeviceDriver {
     switch (line.kind) {
       case 'cs': {
         if (line.inactive) return update(this.tracker.end(line.id), `call ${line.id} inactive`);
-        const status = line.state ? mapCsState(line.state) : undefined;
-        if (!status) return this.ctx.log.debug({ state: line.state }, 'poly-group: call state not followed');
+        const status = line.state ? callStatusFromCodec(line.state) : undefined;
+        // `cs:` lines that say nothing about progress (IDLE included) are not followed: the call
+        // ends with `ended:` or `inactive`.
+        if (!status || status === 'idle') return this.ctx.log.debug({ state: line.state }, 'poly-group: call state not followed');
         return update(this.tracker.observe(line.id, { status, ...(line.dialstr ? { remote: line.dialstr } : {}) }), `call ${line.id} ${line.state}`);
       }
       case 'active':
@@ -325,8 +326,8 @@ class PolyGroupDriver implements DeviceDriver {
       case 'ended':
         return update(this.tracker.end(line.id), `call ${line.id} ended`);
       case 'callstatus': {
-        const status = mapCallstatus(line.status);
-        if (!status) return update(this.tracker.end(line.id), `call ${line.id} ${line.status}`);
+        const status = callStatusFromCodec(line.status);
+        if (!status || status === 'idle') return update(this.tracker.end(line.id), `call ${line.id} ${line.status}`);
         const remote = line.address || line.name;
         return update(this.tracker.observe(line.id, { status, direction: line.direction, ...(remote ? { remote } : {}) }), `call ${line.id} ${line.status}`);
       }

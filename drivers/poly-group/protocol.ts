@@ -1,8 +1,8 @@
-import type { CallStatus, SplitResult } from '../../src/sdk/index.ts';
+import type { SplitResult } from '../../src/sdk/index.ts';
 import type { CallDirection } from '../../src/sdk/call-tracker.ts';
 
 /**
- * Poly/Polycom Group Series and HDX API on Telnet port 24 (protocols.md §6): Telnet option
+ * Poly/Polycom Group Series and HDX API on Telnet port 24 (see drivers/poly-group/README.md): Telnet option
  * filtering, line framing, line classification, call-state mapping and command encoding. Pure:
  * no I/O, no timers.
  */
@@ -221,48 +221,6 @@ export function parsePolyLine(raw: string): PolyLine {
   if (/^error:/i.test(line) || /\bfailed\.?$/i.test(line)) return { kind: 'error', text: line };
   if (/^info:/i.test(line)) return { kind: 'info', text: line.replace(/^info:\s*/i, '') };
   return { kind: 'text', text: line };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Call state
-
-/** `cs:` state[...] → the room's call status (`undefined` = the call is gone). */
-export function mapCsState(state: string): CallStatus | undefined {
-  switch (state.toUpperCase()) {
-    case 'ALLOCATED':
-    case 'DIALING':
-      return 'dialing';
-    case 'RINGING':
-    case 'BONDING':
-      return 'ringing';
-    case 'CONNECTED':
-    case 'COMPLETE':
-      return 'connected';
-    case 'DISCONNECTING':
-    case 'CLEARING':
-      return 'disconnecting';
-    default:
-      return undefined;
-  }
-}
-
-/** `notification:callstatus` status field → the room's call status (`undefined` = gone). */
-export function mapCallstatus(status: string): CallStatus | undefined {
-  switch (status.toLowerCase()) {
-    case 'opened':
-    case 'dialing':
-      return 'dialing';
-    case 'ringing':
-    case 'connecting':
-      return 'ringing';
-    case 'connected':
-    case 'complete':
-      return 'connected';
-    case 'disconnecting':
-      return 'disconnecting';
-    default:
-      return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

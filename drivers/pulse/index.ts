@@ -3,7 +3,7 @@ import { PulseDriver } from './driver.ts';
 import { hasPulseaudio, startPrivateDaemon } from './private-daemon.ts';
 import { DEFAULT_SOURCE } from './protocol.ts';
 
-/** `options` of a `pulse` device (CONTRACT §2): which source is the microphone, which sink the speaker. */
+/** `options` of a `pulse` device (docs/configuration.md): which source is the microphone, which sink the speaker. */
 export const PulseOptionsSchema = Type.Object(
   {
     source: Type.String({

@@ -1,5 +1,5 @@
 /**
- * Samsung MDC (Multiple Display Control) framing, pure: no I/O, no timers. See protocols.md §8.1.
+ * Samsung MDC (Multiple Display Control) framing, pure: no I/O, no timers. See drivers/samsung-mdc/README.md.
  *
  *   request : AA <cmd> <id> <len> <data...> <checksum>
  *   ACK     : AA FF <id> <len> 41 <r-cmd> <values...> <checksum>

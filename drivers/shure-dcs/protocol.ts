@@ -1,6 +1,6 @@
 /**
  * Shure networked-microphone command strings (MXA910/310/920/710, ANIUSB-MATRIX), pure: no I/O,
- * no timers. See protocols.md §7. A frame is `< TYPE [index] PARAM [values...] >`; string values
+ * no timers. See drivers/shure-dcs/README.md. A frame is `< TYPE [index] PARAM [values...] >`; string values
  * are wrapped in `{}` and space-padded; the device answers every GET/SET with a REP and also sends
  * REPs unprompted (hardware mute button, web UI, other controllers).
  */
@@ -127,7 +127,7 @@ export function padString(value: string, width: number): string {
   return `{${value.slice(0, width).padEnd(width, ' ')}}`;
 }
 
-/** What we know about each supported model. Channel maps from protocols.md §7.2. */
+/** What we know about each supported model. Channel maps from Shure's per-model command-strings documents. */
 export interface ModelProfile {
   /** Mic channels (lobes / coverage areas / inputs) reported in `channels`. */
   channels: number;

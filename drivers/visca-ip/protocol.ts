@@ -1,5 +1,5 @@
 /**
- * Sony "VISCA over IP" message framing (protocols.md §2.1): an 8-byte big-endian header
+ * Sony "VISCA over IP" message framing (drivers/visca-ip/README.md, "Sony framing"): an 8-byte big-endian header
  * (payload type, payload length, sequence number) before a VISCA packet or a control payload.
  * Pure: no I/O.
  */

@@ -1,5 +1,5 @@
 /**
- * Sony VISCA framing, encoding and decoding (protocols.md §1). Pure: no I/O, no timers.
+ * Sony VISCA framing, encoding and decoding (see drivers/visca/README.md). Pure: no I/O, no timers.
  * Shared by the `visca` (RS-232) and `visca-ip` drivers and by both simulators.
  */
 import type { SplitResult } from '../../src/transports/framers.ts';
@@ -69,7 +69,7 @@ const PAN_CODE: Record<PanDirection, number> = { left: 0x01, right: 0x02, stop: 
 const TILT_CODE: Record<TiltDirection, number> = { up: 0x01, down: 0x02, stop: 0x03 };
 const MEMORY_CODE: Record<MemoryAction, number> = { reset: 0x00, set: 0x01, recall: 0x02 };
 
-/** Command and inquiry encoders, one per row of protocols.md §1.5–1.6. */
+/** Command and inquiry encoders, one per command and inquiry of the Sony VISCA command list. */
 export const encode = {
   /** `88 30 01 FF`: numbers the cameras on a serial chain. */
   addressSet: (): Buffer => Buffer.from([BROADCAST, 0x30, 0x01, TERMINATOR]),

@@ -54,7 +54,7 @@ export function unreachable(url: string, err: unknown, timeoutMs: number): CliEr
   return new CliError(`cannot reach roomd at ${url}: ${detail}${hint}`, EXIT.unreachable);
 }
 
-/** A thin client for the REST API (CONTRACT §4). */
+/** A thin client for the REST API (docs/rest-api.md). */
 export class RoomdClient {
   constructor(private readonly globals: Globals) {}
 

@@ -3,7 +3,7 @@
  * Times are shown in the technician's local zone unless `timeZone` says otherwise.
  */
 
-/** What the API returns for a device (CONTRACT §3), as far as roomctl shows it. */
+/** What the API returns for a device (docs/capabilities.md), as far as roomctl shows it. */
 export interface DeviceView {
   id: string;
   driver: string;
@@ -85,7 +85,7 @@ const STATE_ORDER = ['power', 'input', 'volume', 'muted', 'micMuted', 'call', 'p
 
 /**
  * `power=on input=hdmi1 volume=20 muted=false call=connected(sip:x)`. With `capabilityOnly`, only
- * the state fields of CONTRACT §3 (a driver's extra fields — firmware, channel lists — stay for
+ * the state fields of docs/capabilities.md (a driver's extra fields — firmware, channel lists — stay for
  * `roomctl device ID`), so the devices table stays one readable line per device.
  */
 export function stateSummary(state: Record<string, unknown>, capabilityOnly = false): string {

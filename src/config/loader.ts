@@ -51,7 +51,7 @@ export class Problems {
 }
 
 function describeError(message: string, schema: TSchema): string {
-  if (message === 'Unexpected property') return 'unknown key (check the spelling; see CONTRACT §2)';
+  if (message === 'Unexpected property') return 'unknown key (check the spelling; see docs/configuration.md)';
   if (schema.anyOf && Array.isArray(schema.anyOf) && schema.anyOf.every((s: TSchema) => 'const' in s)) {
     return `must be one of ${schema.anyOf.map((s: TSchema) => JSON.stringify(s.const)).join(', ')}`;
   }

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 
 /**
- * The room's capability model (CONTRACT §3). Each capability owns one schema for the state it
+ * The room's capability model (docs/capabilities.md). Each capability owns one schema for the state it
  * contributes and one per command for its arguments: the same TypeBox schema validates input,
  * gives the TypeScript type, and documents the REST API (OpenAPI) and Home Assistant discovery.
  */

@@ -12,7 +12,7 @@ import { pendingStep, runScene, type SceneStepSpec, type StepResult } from './sc
 export type { SceneStepSpec, StepResult, StepStatus } from './scene.ts';
 export type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.ts';
 
-/** What a session record looks like to the core; the session store owns the full shape (CONTRACT §6). */
+/** What a session record looks like to the core; the session store owns the full shape (docs/session-log.md). */
 export interface SessionSummary {
   id: string;
   startedAt?: string | null;

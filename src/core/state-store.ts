@@ -3,7 +3,7 @@ import type { CapabilityName, DeviceState, FeedbackLevel } from './capabilities.
 import type { ErrorCode } from './errors.ts';
 import { EventBus } from './event-bus.ts';
 
-/** What every surface shows of a device (CONTRACT §3). */
+/** What every surface shows of a device (docs/capabilities.md). */
 export interface DeviceRecord {
   id: string;
   driver: string;

@@ -1,7 +1,7 @@
 import type { CallState, CallStatus, DeviceState } from '../core/capabilities.ts';
 
 /**
- * Codec-independent call bookkeeping: the `call` state field (CONTRACT §3) and a short `calls`
+ * Codec-independent call bookkeeping: the `call` state field (docs/capabilities.md) and a short `calls`
  * history, fed by whatever the codec reports about its calls (Cisco `*s Call n ...`, Poly `cs:`
  * lines). Pure apart from the injected clock, so both codec drivers share one set of rules.
  * Shared by the codec drivers that report calls line by line (cisco-xapi, poly-group).

@@ -9,3 +9,4 @@ export { silentLogger } from '../core/logger.ts';
 export * from '../transports/index.ts';
 export { Type, type Static, type TObject } from '@sinclair/typebox';
 export * from './call-tracker.ts';
+export * from './call-status.ts';

@@ -1,4 +1,4 @@
-/** The session log: SQLite store, km/CO₂ reports and CSV export (CONTRACT §6). */
+/** The session log: SQLite store, km/CO₂ reports and CSV export (docs/session-log.md). */
 export { SessionStore, MAX_LIST_LIMIT, type SessionStoreOptions } from './store.ts';
 export { SessionDatabaseError, type SessionDbProblem } from './open-db.ts';
 export { buildReport, countedMinutes, type Report, type ReportInput, type ReportTotals } from './report.ts';

@@ -61,7 +61,7 @@ export function toFaultRecord(r: FaultRow): FaultRecord {
   return { at: iso(r.at) as string, device: r.device, code: r.code, message: r.message };
 }
 
-/** The CONTRACT §6 record of a row, with its calls and faults. */
+/** The session record of a row (docs/session-log.md), with its calls and faults. */
 export function toSessionRecord(row: SessionRow, calls: CallRow[], faults: FaultRow[]): SessionRecord {
   return {
     id: row.id,

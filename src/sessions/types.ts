@@ -1,5 +1,5 @@
 /**
- * Shapes of the session log (CONTRACT §6). Times are ISO 8601 strings in records and epoch
+ * Shapes of the session log (docs/session-log.md). Times are ISO 8601 strings in records and epoch
  * milliseconds in the database (so range filters and sorting are plain integer comparisons).
  */
 
@@ -72,7 +72,7 @@ export interface FaultInput {
   message: string;
 }
 
-/** CONTRACT §6: one meeting. */
+/** One meeting (docs/session-log.md). */
 export interface SessionRecord {
   id: string;
   room: string;

@@ -43,7 +43,7 @@ devices:
     const run = await roomd(['--config', bad, '--check']);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([
-      `${bad}:4:3 room.colour: unknown key (check the spelling; see CONTRACT §2)`,
+      `${bad}:4:3 room.colour: unknown key (check the spelling; see docs/configuration.md)`,
       `${bad}:9:16 devices.camera.options.address: expected integer to be less or equal to 7`,
     ]);
   });

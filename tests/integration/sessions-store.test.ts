@@ -82,7 +82,7 @@ describe('sessions store: the room’s own figures', () => {
     expect([nov.sessions, nov.kmAvoided, nov.from, nov.to]).toEqual([3, 1032, '2026-10-31T23:00:00.000Z', '2026-11-30T23:00:00.000Z']);
   });
 
-  it('returns CONTRACT §6 records', () => {
+  it('returns the session records of docs/session-log.md', () => {
     const store = open();
     seedFirstWeeks(store);
     const { sessions } = store.list({ limit: 10 });

@@ -29,7 +29,7 @@ describe('escaping (bytes >= 0xFD become FD, byte-3)', () => {
   });
 });
 
-describe('encodeAdapterMessage (protocols.md §4.7 vectors)', () => {
+describe('encodeAdapterMessage (Pulse-Eight adapter vectors)', () => {
   it.each([
     ['PING', encodeAdapterMessage(MsgCode.PING), 'ff 01 fe'],
     ['accept PING', encodeAccepted(MsgCode.PING), 'ff 08 01 fe'],

@@ -4,15 +4,15 @@ import {
   dialCommand,
   encodeLine,
   interpretStatus,
-  mapCallStatus,
   outcomeFromCause,
   parseLine,
   splitResultId,
   splitXapi,
   type XapiMessage,
 } from '../../drivers/cisco-xapi/protocol.ts';
+import { callStatusFromCodec } from '../../src/sdk/call-status.ts';
 
-/** Transcripts from protocols.md §5 as tables. */
+/** Transcripts from the Cisco xAPI references as tables. */
 
 const feed = (lines: string[]): XapiMessage[] => {
   const reader = new XapiReader();
@@ -181,9 +181,11 @@ describe('interpretStatus', () => {
     ['Connected', 'connected'],
     ['OnHold', 'connected'],
     ['Disconnecting', 'disconnecting'],
+    ['RemotePreserved', 'connected'],
     ['Bogus', undefined],
+    ['constructor', undefined],
   ])('call status %s → %s', (cisco, ours) => {
-    expect(mapCallStatus(cisco)).toBe(ours);
+    expect(callStatusFromCodec(cisco)).toBe(ours);
   });
 
   it.each([

@@ -40,7 +40,7 @@ describe('calendar config', () => {
 
   it('reports bad calendar keys with file, line, column and path', async () => {
     expect(await problems(`${base}calendar:\n  url: ftp://cal.example/x.ics\n  refreshSeconds: 1\n  noShow: 10\n`)).toEqual([
-      'room.yaml:5:3 calendar.noShow: unknown key (check the spelling; see CONTRACT §2)',
+      'room.yaml:5:3 calendar.noShow: unknown key (check the spelling; see docs/configuration.md)',
       'room.yaml:4:3 calendar.refreshSeconds: expected integer to be greater or equal to 10',
       'room.yaml:3:3 calendar.url: must be http://, https:// (CalDAV or ICS), file:// or a path; got ftp:',
     ]);

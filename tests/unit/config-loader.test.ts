@@ -40,7 +40,7 @@ describe('config loader', () => {
 
   it('reports an unknown key with file, line, column and path', async () => {
     expect(await problems(base.replace('  name: Salle', '  name: Salle\n  colour: blue'))).toEqual([
-      'room.yaml:4:3 room.colour: unknown key (check the spelling; see CONTRACT §2)',
+      'room.yaml:4:3 room.colour: unknown key (check the spelling; see docs/configuration.md)',
     ]);
   });
 

@@ -18,7 +18,7 @@ import {
 import * as soap from '../../drivers/onvif/sim-soap.ts';
 import { parseXml, XmlError } from '../../drivers/onvif/xml.ts';
 
-describe('onvif passwordDigest (protocols.md §3.3 vectors)', () => {
+describe('onvif passwordDigest (WS-Security UsernameToken vectors)', () => {
   it.each([
     ['tKUH8ab3Rokm4t6IAlgcdg9yaEw=', '2010-08-10T10:52:42Z', '123456', 'W7exI36Xfo4M0yeXRZgpooU+QPM='],
     ['AAECAwQFBgcICQoLDA0ODw==', '2024-01-01T00:00:00.000Z', 'admin', 'C4tQMf53Yq8EgAPIgpajCs0Eyeo='],

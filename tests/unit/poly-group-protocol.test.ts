@@ -4,13 +4,12 @@ import {
   dialCommand,
   dtmfCommands,
   filterTelnet,
-  mapCallstatus,
-  mapCsState,
   parsePolyLine,
   splitPolyLines,
 } from '../../drivers/poly-group/protocol.ts';
+import { callStatusFromCodec } from '../../src/sdk/call-status.ts';
 
-/** Transcripts from protocols.md §6 as tables. */
+/** Transcripts from the Group Series and HDX integrator references as tables. */
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -113,12 +112,15 @@ describe('call state mapping', () => {
     ['COMPLETE', 'connected'],
     ['connected', 'connected'],
     ['DISCONNECTING', 'disconnecting'],
-    ['IDLE', undefined],
+    ['CLEARING', 'disconnecting'],
+    ['IDLE', 'idle'],
+    ['INACTIVE', undefined],
   ])('cs state[%s] → %s', (state, status) => {
-    expect(mapCsState(state)).toBe(status);
+    expect(callStatusFromCodec(state)).toBe(status);
   });
 
   it.each([
+    ['opened', 'dialing'],
     ['connecting', 'ringing'],
     ['ringing', 'ringing'],
     ['connected', 'connected'],
@@ -126,7 +128,7 @@ describe('call state mapping', () => {
     ['disconnected', undefined],
     ['inactive', undefined],
   ])('callstatus %s → %s', (s, status) => {
-    expect(mapCallstatus(s)).toBe(status);
+    expect(callStatusFromCodec(s)).toBe(status);
   });
 });
 

@@ -19,7 +19,7 @@ import {
 
 const hex = (s: string) => fromHex(s)!;
 
-describe('samsung-mdc encode (protocols.md §8.1 vectors)', () => {
+describe('samsung-mdc encode (MDC reference vectors)', () => {
   it.each([
     ['power on, id 0', Cmd.power, 0x00, [0x01], 'AA 11 00 01 01 13'],
     ['power get, id 0', Cmd.power, 0x00, [], 'AA 11 00 00 11'],

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { PayloadType, controlKind, decodeIpMessage, encodeIpMessage, encodeReset, nextSeq, type IpMessage } from '../../drivers/visca-ip/protocol.ts';
 import { encode, parseHex, toHex } from '../../drivers/visca/protocol.ts';
 
-/** The worked examples of protocols.md §2.1. */
+/** The worked examples of Sony's VISCA over IP framing. */
 describe('Sony VISCA over IP worked examples', () => {
   it('RESET is 02 00 00 01 00 00 00 00 01 (as Companion sends it)', () => {
     expect(toHex(encodeReset())).toBe('02 00 00 01 00 00 00 00 01');

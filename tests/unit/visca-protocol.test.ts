@@ -17,7 +17,7 @@ import { createFramer } from '../../src/transports/framers.ts';
 
 const hex = (s: string) => parseHex(s);
 
-describe('VISCA command vectors C1–C25 (protocols.md §1.7)', () => {
+describe('VISCA command vectors C1–C25 (Sony technical manuals)', () => {
   const vectors: Array<[string, () => Buffer, string]> = [
     ['C1 Address Set broadcast', () => encode.addressSet(), '88 30 01 FF'],
     ['C2 IF_Clear broadcast', () => encode.ifClearBroadcast(), '88 01 00 01 FF'],
@@ -65,7 +65,7 @@ describe('VISCA command vectors C1–C25 (protocols.md §1.7)', () => {
   });
 });
 
-describe('VISCA reply vectors R1–R15 (protocols.md §1.7)', () => {
+describe('VISCA reply vectors R1–R15 (Sony technical manuals)', () => {
   const vectors: Array<[string, string, ViscaReply]> = [
     ['R1 ACK socket 1', '90 41 FF', { type: 'ack', header: 0x90, socket: 1 }],
     ['R1 Completion socket 1', '90 51 FF', { type: 'completion', header: 0x90, socket: 1 }],

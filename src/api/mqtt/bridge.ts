@@ -50,7 +50,7 @@ interface Queued {
 }
 
 /**
- * The MQTT surface (CONTRACT §5): mirrors the store and the meeting to retained topics, turns `set`
+ * The MQTT surface (docs/mqtt.md): mirrors the store and the meeting to retained topics, turns `set`
  * topics into commands, keeps Home Assistant discovery in step with the capability model, and
  * survives the broker going away. Nothing here is ever awaited on a command's path.
  */

@@ -6,7 +6,7 @@ import type { EmbeddedBroker } from './embedded-broker.ts';
 export { MqttBridge, type BridgeOptions } from './bridge.ts';
 export { Topics } from './topics.ts';
 
-/** A running MQTT surface (CONTRACT §5): the bridge, and the embedded broker when configured. */
+/** A running MQTT surface (docs/mqtt.md): the bridge, and the embedded broker when configured. */
 export interface MqttService {
   /** The bridge, or undefined when the section could not be used (logged). */
   bridge?: MqttBridge;

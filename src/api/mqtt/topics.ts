@@ -1,5 +1,5 @@
 /**
- * The MQTT topic layout (CONTRACT §5), in one place. `B` is `baseTopic/room.id`.
+ * The MQTT topic layout (docs/mqtt.md), in one place. `B` is `baseTopic/room.id`.
  * Pure: no I/O, so the layout is table-tested.
  */
 

@@ -5,7 +5,7 @@ import type { ApiContext } from '../context.ts';
 import { roomWide } from '../common/http-auth.ts';
 import { EndRequest, MicrophonesRequest, StartRequest } from '../../core/meeting-requests.ts';
 
-/** One-button start and end (CONTRACT §4). Answers once every step settled. */
+/** One-button start and end (docs/rest-api.md). Answers once every step settled. */
 export function meetingRoutes(ctx: ApiContext) {
   return async (app: FastifyInstance) => {
     app.post('/api/v1/meeting/start', {

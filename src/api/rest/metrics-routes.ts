@@ -5,7 +5,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../../ops/prometheus.ts';
 import { authorize } from '../common/http-auth.ts';
 
 /**
- * `GET /metrics` in the Prometheus text format (CONTRACT §4). Reads counters and the state store
+ * `GET /metrics` in the Prometheus text format (docs/rest-api.md). Reads counters and the state store
  * only — a scrape never touches a device. Same access rule as any GET: the `readonly` role is
  * enough (give Prometheus its own readonly token: `authorization: { credentials_file: ... }`).
  */

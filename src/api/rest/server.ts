@@ -86,7 +86,7 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'roomd', version: '1', description: 'Room-hardware control: devices, commands, meetings, sessions (CONTRACT §4)' },
+      info: { title: 'roomd', version: '1', description: 'Room-hardware control: devices, commands, meetings, sessions; the guide is docs/rest-api.md in the repository' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

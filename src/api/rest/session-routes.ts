@@ -28,7 +28,7 @@ function range(q: ListQuery): { from?: string; to?: string } {
   return { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) };
 }
 
-/** Sessions, CSV export and the km/CO₂ report (CONTRACT §4 and §6). */
+/** Sessions, CSV export and the km/CO₂ report (docs/rest-api.md, docs/session-log.md). */
 export function sessionRoutes(ctx: ApiContext) {
   return async (app: FastifyInstance) => {
     const store = () => {
