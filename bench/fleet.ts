@@ -12,6 +12,8 @@ const ROOMS = 50;
 /** About five meetings a week: a year of one room's sessions. */
 const SESSIONS_PER_ROOM = 250;
 const REPORTS = 50;
+/** Un-acked sessions per room at a time. */
+const WINDOW = 10;
 const ORGANISATIONS = ['Parc naturel régional', 'Communauté de communes', 'Commune de Saint-Pons', 'Commune de Riols', 'Autre'];
 
 /** A closed session as a room's outbox publishes it on `B/sessions` (src/fleet/messages.ts reads it). */
@@ -75,15 +77,25 @@ async function startCollector(dir: string, brokerUrl: string): Promise<Collector
 async function room(brokerUrl: string, id: string): Promise<{ client: MqttClient; acked: Set<string>; publish(): void }> {
   const client = await mqtt.connectAsync(brokerUrl, { clientId: `bench-room-${id}`, clean: true, reconnectPeriod: 0 });
   const acked = new Set<string>();
-  client.on('message', (_topic, payload) => acked.add((JSON.parse(payload.toString()) as { id: string }).id));
+  let next = 0;
+  // As the room's outbox does: a small window of un-acked sessions (a broker queues at most
+  // max_queued_messages per client, 1000 in Mosquitto's defaults), the next sent on each ack.
+  const send = () => {
+    while (next < SESSIONS_PER_ROOM && next - acked.size < WINDOW) {
+      client.publish(`roomd/${id}/sessions`, JSON.stringify(session(id, next)), { qos: 1 });
+      next++;
+    }
+  };
+  client.on('message', (_topic, payload) => {
+    acked.add((JSON.parse(payload.toString()) as { id: string }).id);
+    send();
+  });
   await client.subscribeAsync(`roomd/${id}/sessions/ack`, { qos: 1 });
   await client.publishAsync(`roomd/${id}/status`, 'online', { qos: 1, retain: true });
   return {
     client,
     acked,
-    publish() {
-      for (let i = 0; i < SESSIONS_PER_ROOM; i++) client.publish(`roomd/${id}/sessions`, JSON.stringify(session(id, i)), { qos: 1 });
-    },
+    publish: send,
   };
 }
 
@@ -105,7 +117,7 @@ async function ingestRun(roomBroker: Mosquitto, collectorBroker: Mosquitto, labe
 
 /**
  * `fleetIngestPerSec`: 50 simulated rooms (MQTT clients speaking the room side of the outbox) each
- * publish a year of sessions (250) at once to a Mosquitto with persistence on; the collector,
+ * publish a year of sessions (250), ten un-acked at a time, to a Mosquitto with persistence on; the collector,
  * compiled and as its own process, stores and acks them all. Then `fleetReportP50Ms`/`P99Ms` (the
  * year's report over 12 500 sessions, 50 requests) and the collector's VmRSS; and the same ingest
  * through two bridged Mosquittos (rooms on a site broker, the collector on the central one).
