@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort, startMosquitto, type Mosquitto } from '../tests/helpers/mosquitto.ts';
 import { percentile, round, unavailable, type Figure } from './lib/figures.ts';
-import { ensureCompiled, ROOT, rssMb, unitEnvironment } from './lib/child-rig.ts';
+import { ensureCompiled, ROOT, rssMb, spawnLauncher } from './lib/child-rig.ts';
 import { hasTool, sleep, until } from '../tests/helpers/rig.ts';
 
 const ROOMS = 50;
@@ -49,21 +48,10 @@ interface Collector {
 async function startCollector(dir: string, brokerUrl: string): Promise<Collector> {
   const file = join(dir, 'fleet.yaml');
   writeFileSync(file, `mqtt: { url: "${brokerUrl}", clientId: bench-fleet, baseTopic: roomd }\nhttp: { host: 127.0.0.1, port: 0 }\ndatabase: ${join(dir, 'fleet.db')}\n`);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/roomd.js'), 'fleet', '--config', file], {
-    cwd: ROOT,
-    env: { ...process.env, ...unitEnvironment(), ROOMD_FROM_SOURCE: '0', ROOMD_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, stop } = spawnLauncher([join(ROOT, 'bin/roomd.js'), 'fleet', '--config', file]);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
   let url: string | undefined;
   await until('the collector listening', () => {
     url = /"url":"(http:\/\/[^"]+)"/.exec(out)?.[1];

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { startMosquitto, type Mosquitto } from '../tests/helpers/mosquitto.ts';
 import { atMost, median, round, unavailable, type Figure } from './lib/figures.ts';
-import { ensureCompiled, rssMb, startCameraProcessRig, unitEnvironment, type CameraProcessRig } from './lib/child-rig.ts';
+import { ensureCompiled, rssMb, spawnLauncher, startCameraProcessRig, type CameraProcessRig } from './lib/child-rig.ts';
 import { hasTool, sleep } from '../tests/helpers/rig.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,21 +40,10 @@ async function startProcess(file: string): Promise<Started> {
   const t0 = performance.now();
     // ROOMD_BENCH_NODE_ARGS (e.g. `--max-semi-space-size=2`) tries Node flags on the daemon.
   const nodeArgs = process.env.ROOMD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/roomd.js'), '--config', file], {
-    cwd: ROOT,
-    env: { ...process.env, ...unitEnvironment(), ROOMD_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, stop } = spawnLauncher([...nodeArgs, join(ROOT, 'bin/roomd.js'), '--config', file]);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
   try {
     let url: string | undefined;
     let firstOkMs: number | undefined;

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,17 +59,36 @@ export interface ProcessDaemon {
   stop(): Promise<void>;
 }
 
+/**
+ * `node <args>` from the repository root, as the systemd unit runs roomd (its `Environment=`
+ * lines, the compiled dist/, info logs to pipes as to journald); `stop` sends SIGTERM, SIGKILL
+ * after 5 s, and resolves once the process has exited.
+ */
+export function spawnLauncher(args: string[]): { child: ChildProcess; stop(): Promise<void> } {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...unitEnvironment(), ROOMD_FROM_SOURCE: '0', ROOMD_LOG_LEVEL: process.env.ROOMD_LOG_LEVEL ?? 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** Spawns `node [nodeArgs] bin/roomd.js --config file` on a fresh dist/ (info logs to a pipe, as to journald). */
 export async function spawnCompiled(configFile: string, timeoutMs = 20_000): Promise<ProcessDaemon> {
   ensureCompiled();
   // ROOMD_BENCH_NODE_ARGS (e.g. `--max-semi-space-size=2`) tries Node flags on the daemon.
   const nodeArgs = process.env.ROOMD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, LAUNCHER, '--config', configFile], {
-    cwd: ROOT,
-    env: { ...process.env, ...unitEnvironment(), ROOMD_FROM_SOURCE: '0', ROOMD_LOG_LEVEL: process.env.ROOMD_LOG_LEVEL ?? 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, stop } = spawnLauncher([...nodeArgs, LAUNCHER, '--config', configFile]);
   let out = '';
   let url: string | undefined;
   let listeningMs = 0;
@@ -87,13 +106,6 @@ export async function spawnCompiled(configFile: string, timeoutMs = 20_000): Pro
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
   const deadline = spawnedAt + timeoutMs;
   while (!url) {
     if (child.exitCode !== null) throw new Error(`roomd exited (${child.exitCode}):\n${out.slice(-2000)}`);
