@@ -67,6 +67,28 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     expect(bodies[0]).toEqual({ ...store.get(ids[0]!), room: 'r1', revision: bodies[0].revision });
   });
 
+  it('keeps at most `window` sessions un-acked: each ack lets the next one go, a reconnect sends the un-acked again', async () => {
+    outbox.stop();
+    outbox = new FleetOutbox(store, 'roomd/r1', {
+      publish: (topic, payload) => (sent.push({ topic, body: JSON.parse(payload) }), true),
+      subscribe: () => {},
+    }, log, { batchSize: 20, window: 30, intervalMs: 3_600_000 });
+    const ids = Array.from({ length: 45 }, (_, i) => close(i));
+    const sentIds = () => sent.map((m) => m.body.id as string);
+    outbox.onUp();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(sentIds()).toEqual(ids.slice(0, 30));
+    const ack = (n: number) => outbox.handle('roomd/r1/sessions/ack', Buffer.from(JSON.stringify({ id: ids[n], revision: sent[n]!.body.revision })));
+    for (let n = 0; n < 5; n++) ack(n);
+    for (let i = 0; i < 5; i++) await turn();
+    expect(sentIds()).toEqual(ids.slice(0, 35));
+    // The link dropped and came back: the 30 still un-acked go again, oldest first, nothing acked.
+    sent = [];
+    outbox.onUp();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(sentIds()).toEqual(ids.slice(5, 35));
+  });
+
   it('stops sending what the collector acked, and sends it again once corrected', async () => {
     const id = close(1);
     outbox.onUp();
