@@ -33,7 +33,8 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     store.endSession(s.id, { endedBy: 'panel', reason: 'user', at: 1_800_000_000_000 + i * 3_600_000 + 600_000 });
     return s.id;
   };
-  const turn = () => new Promise((r) => setImmediate(r));
+  /** Longer than the outbox's pause between batches (1 ms here): one more batch has gone. */
+  const turn = () => new Promise((r) => setTimeout(r, 5));
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'roomd-outbox-'));
@@ -44,7 +45,7 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     outbox = new FleetOutbox(store, 'roomd/r1', {
       publish: (topic, payload) => (up ? (sent.push({ topic, body: JSON.parse(payload) }), true) : false),
       subscribe: (topic) => sent.push({ topic: `subscribe ${topic}`, body: null }),
-    }, log, { batchSize: 20, intervalMs: 3_600_000 });
+    }, log, { batchSize: 20, batchPauseMs: 1, intervalMs: 3_600_000 });
   });
   afterEach(() => {
     outbox.stop();
@@ -52,11 +53,13 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sends the whole record with room and revision, oldest first, in batches that let the loop turn', async () => {
+  it('sends the whole record with room and revision, oldest first, in batches with a pause between them', async () => {
     const ids = Array.from({ length: 45 }, (_, i) => close(i));
     outbox.onUp();
     expect(sent[0]!.topic).toBe('subscribe roomd/r1/sessions/ack');
     expect(sent.length - 1).toBe(20); // the first batch only, synchronously
+    await new Promise((r) => setImmediate(r));
+    expect(sent.length - 1).toBe(20); // the next waits for the pause, not just a turn of the loop
     await turn();
     await turn();
     await turn();
@@ -72,7 +75,7 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     outbox = new FleetOutbox(store, 'roomd/r1', {
       publish: (topic, payload) => (sent.push({ topic, body: JSON.parse(payload) }), true),
       subscribe: () => {},
-    }, log, { batchSize: 20, window: 30, intervalMs: 3_600_000 });
+    }, log, { batchSize: 20, batchPauseMs: 1, window: 30, intervalMs: 3_600_000 });
     const ids = Array.from({ length: 45 }, (_, i) => close(i));
     const sentIds = () => sent.map((m) => m.body.id as string);
     outbox.onUp();
