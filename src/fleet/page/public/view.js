@@ -35,8 +35,12 @@ function selftestText(locale, selftest) {
   if (!selftest || typeof selftest !== 'object' || typeof selftest.ok !== 'boolean') return { text: t('room.selftestNone'), ok: undefined };
   const when = typeof selftest.at === 'string' && Number.isFinite(Date.parse(selftest.at)) ? formatAgo(locale, selftest.at) : '';
   if (selftest.ok) return { text: t('room.selftestOk', { when }).trim(), ok: true };
-  const failed = Array.isArray(selftest.checks) ? selftest.checks.filter((c) => c && c.ok === false) : [];
-  const details = failed.map((c) => `${c.device} (${c.check}${c.detail ? ` — ${c.detail}` : ''})`).join(', ');
+  // Which devices failed which checks; the raw error texts (long, technical) stay in the room's own logs.
+  const failed = new Map();
+  for (const c of Array.isArray(selftest.checks) ? selftest.checks : []) {
+    if (c && c.ok === false) failed.set(String(c.device), [...(failed.get(String(c.device)) ?? []), String(c.check)]);
+  }
+  const details = [...failed].map(([device, checks]) => `${device} (${checks.join(', ')})`).join(', ');
   const status = t('room.selftestFailed', { when }).trim();
   return { text: details ? t('room.selftestDetails', { status, details }) : status, ok: false };
 }
