@@ -221,47 +221,41 @@ class CiscoXapiDriver implements DeviceDriver {
    */
   private login(link: ByteTransport, signal: AbortSignal): Promise<void> {
     const { username, password, loginTimeoutMs, loginQuietMs } = this.ctx.options;
-    const isSsh = this.ctx.transport.type === 'ssh';
-    return new Promise<void>((resolve, reject) => {
-      let loggedIn = false;
-      let poked = isSsh;
-      let quiet: NodeJS.Timeout | undefined;
-      const finish = (err?: Error) => {
-        clearTimeout(quiet);
-        clearTimeout(overall);
-        signal.removeEventListener('abort', onAbort);
-        this.loginHandler = undefined;
-        untrack();
-        if (err) reject(err);
-        else resolve();
-      };
-      const onQuiet = () => {
-        if (loggedIn || poked) return finish();
-        poked = true;
-        link.write('\n').catch(() => undefined);
-        quiet = setTimeout(onQuiet, loginQuietMs);
-      };
-      const rearm = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(onQuiet, loginQuietMs);
-      };
-      const onAbort = () => finish(new RoomError('DeviceTimeout', `login to ${link.description} aborted`));
-      const overall = setTimeout(
-        () => finish(new RoomError('DeviceTimeout', `no login banner from ${link.description} within ${loginTimeoutMs} ms`)),
-        loginTimeoutMs,
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-      const untrack = this.link.track(finish);
-      this.loginHandler = (m) => {
+    let loggedIn = false;
+    let poked = this.ctx.transport.type === 'ssh';
+    let quiet: NodeJS.Timeout | undefined;
+    return this.link.request<void>({
+      label: `login to ${link.description}`,
+      timeoutMs: loginTimeoutMs,
+      signal,
+      timedOut: () => new RoomError('DeviceTimeout', `no login banner from ${link.description} within ${loginTimeoutMs} ms`),
+      aborted: () => new RoomError('DeviceTimeout', `login to ${link.description} aborted`),
+      start: (reply) => {
+        const onQuiet = () => {
+          if (loggedIn || poked) return reply.resolve();
+          poked = true;
+          link.write('\n').catch(() => undefined);
+          quiet = setTimeout(onQuiet, loginQuietMs);
+        };
+        const rearm = () => {
+          clearTimeout(quiet);
+          quiet = setTimeout(onQuiet, loginQuietMs);
+        };
+        this.loginHandler = (m) => {
+          rearm();
+          if (m.type === 'login') {
+            if (m.outcome === 'login-prompt') link.write(`${username}\n`).catch(() => undefined);
+            else if (m.outcome === 'password-prompt') link.write(`${password}\n`).catch(() => undefined);
+            else if (m.outcome === 'ok') loggedIn = true;
+            else reply.reject(new RoomError('DeviceError', `login as '${username}' refused by ${link.description}: Login incorrect`));
+          } else if (m.type === 'done' && loggedIn) reply.resolve();
+        };
         rearm();
-        if (m.type === 'login') {
-          if (m.outcome === 'login-prompt') link.write(`${username}\n`).catch(() => undefined);
-          else if (m.outcome === 'password-prompt') link.write(`${password}\n`).catch(() => undefined);
-          else if (m.outcome === 'ok') loggedIn = true;
-          else finish(new RoomError('DeviceError', `login as '${username}' refused by ${link.description}: Login incorrect`));
-        } else if (m.type === 'done' && loggedIn) finish();
-      };
-      rearm();
+      },
+      settled: () => {
+        clearTimeout(quiet);
+        this.loginHandler = undefined;
+      },
     });
   }
 

@@ -167,34 +167,32 @@ class PolyGroupDriver implements DeviceDriver {
   /** Answers a `Password:` prompt and waits for the `->` prompt or a quiet line after the banner. */
   private waitForBanner(link: ByteTransport, signal: AbortSignal): Promise<void> {
     const { password, bannerQuietMs, connectTimeoutMs } = this.ctx.options;
-    return new Promise<void>((resolve, reject) => {
-      let quiet: NodeJS.Timeout | undefined;
-      const finish = (err?: Error) => {
-        clearTimeout(quiet);
-        clearTimeout(overall);
-        signal.removeEventListener('abort', onAbort);
-        this.bannerHandler = undefined;
-        untrack();
-        if (err) reject(err);
-        else resolve();
-      };
-      const rearm = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(() => finish(), bannerQuietMs);
-      };
-      const onAbort = () => finish(new RoomError('DeviceTimeout', `connecting to ${link.description} aborted`));
-      const overall = setTimeout(() => finish(new RoomError('DeviceTimeout', `${link.description} never finished its banner`)), connectTimeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-      const untrack = this.link.track(finish);
-      this.bannerHandler = (line) => {
+    let quiet: NodeJS.Timeout | undefined;
+    return this.link.request<void>({
+      label: `connecting to ${link.description}`,
+      timeoutMs: connectTimeoutMs,
+      signal,
+      timedOut: () => new RoomError('DeviceTimeout', `${link.description} never finished its banner`),
+      aborted: () => new RoomError('DeviceTimeout', `connecting to ${link.description} aborted`),
+      start: (reply) => {
+        const rearm = () => {
+          clearTimeout(quiet);
+          quiet = setTimeout(() => reply.resolve(), bannerQuietMs);
+        };
+        this.bannerHandler = (line) => {
+          rearm();
+          if (line.kind === 'password-prompt') {
+            if (!password) return reply.reject(new RoomError('DeviceError', `${link.description} asks for a password and options.password is empty`));
+            link.write(`${password}\r`).catch(() => undefined);
+          } else if (line.kind === 'prompt') reply.resolve();
+          else if (line.kind === 'error' && /password|denied|incorrect/i.test(line.text)) reply.reject(new RoomError('DeviceError', `password refused: ${line.text}`));
+        };
         rearm();
-        if (line.kind === 'password-prompt') {
-          if (!password) return finish(new RoomError('DeviceError', `${link.description} asks for a password and options.password is empty`));
-          link.write(`${password}\r`).catch(() => undefined);
-        } else if (line.kind === 'prompt') finish();
-        else if (line.kind === 'error' && /password|denied|incorrect/i.test(line.text)) finish(new RoomError('DeviceError', `password refused: ${line.text}`));
-      };
-      rearm();
+      },
+      settled: () => {
+        clearTimeout(quiet);
+        this.bannerHandler = undefined;
+      },
     });
   }
 

@@ -199,21 +199,9 @@ export class ShureDriver implements DeviceDriver {
     expectValue?: string,
     frameOverride?: string,
   ): Promise<void> {
-    return this.link.oneAtATime(() => this.requestNow(type, param, index, values, signal, expectValue, frameOverride));
-  }
-
-  private requestNow(
-    type: 'GET' | 'SET',
-    param: string,
-    index: number | null,
-    values: ReadonlyArray<string | number>,
-    signal: AbortSignal,
-    expectValue?: string,
-    frameOverride?: string,
-  ): Promise<void> {
     const frame = frameOverride ?? encodeMessage(type, param, { index, indexDigits: this.profile.indexDigits, values });
     const timeoutMs = this.ctx.options.replyTimeoutMs;
-    return this.link.request<void>({
+    return this.link.oneAtATime(() => this.link.request<void>({
       frame,
       label: frame,
       timeoutMs,
@@ -227,7 +215,7 @@ export class ShureDriver implements DeviceDriver {
         clearTimeout(this.pending?.errTimer);
         this.pending = undefined;
       },
-    });
+    }));
   }
 
   /** Never throws: garbage and odd frames are logged and survived. */

@@ -24,8 +24,8 @@ export interface Reply<T> {
 
 /** One request/reply exchange for {@link DeviceLink.request}. */
 export interface RequestSpec<T> {
-  /** The bytes to write. */
-  frame: string | Uint8Array;
+  /** The bytes to write; none for a wait on what the device says by itself (a login banner). */
+  frame?: string | Uint8Array;
   /** Names the request in errors: `${label}: not connected`. */
   label: string;
   timeoutMs: number;
@@ -132,7 +132,7 @@ export class DeviceLink {
   }
 
   /**
-   * Writes one request and waits until the driver settles its {@link Reply}. Fails with
+   * Writes one request (or none) and waits until the driver settles its {@link Reply}. Fails with
    * `DeviceOffline` when there is no link, the write fails or the link goes away; with
    * `spec.timedOut()` after `timeoutMs`; with `spec.aborted()` when the signal aborts.
    */
@@ -167,6 +167,7 @@ export class DeviceLink {
       const untrack = this.track((error) => reply.reject(error));
       signal?.addEventListener('abort', onAbort, { once: true });
       spec.start(reply);
+      if (spec.frame === undefined) return;
       transport.write(spec.frame).catch((err: Error) => reply.reject(new RoomError('DeviceOffline', `${spec.label}: ${err.message}`)));
     });
   }
