@@ -54,8 +54,11 @@ export interface FleetRoom {
   online: boolean;
   meeting: { active: boolean };
   selftest?: unknown;
-  /** What is wrong now: every device whose retained state says it is offline. */
-  faults: Array<{ device: string; message: string }>;
+  /**
+   * What is wrong now: every device whose retained state says it is offline. `code` is for
+   * clients to word it in their language (the fleet page does); `message` is the English default.
+   */
+  faults: Array<{ device: string; name: string | null; code: 'offline'; message: string }>;
   /** ISO time of the last message heard from the room. */
   lastSeen: string;
 }
@@ -195,7 +198,7 @@ export class FleetStore {
       online: r.online === 1,
       meeting: { active: r.meeting === 1 },
       ...(r.selftest !== null ? { selftest: JSON.parse(r.selftest) as unknown } : {}),
-      faults: offline.filter((d) => d.room === r.id).map((d) => ({ device: d.device, message: `${d.name ?? d.device} is offline` })),
+      faults: offline.filter((d) => d.room === r.id).map((d) => ({ device: d.device, name: d.name, code: 'offline' as const, message: `${d.name ?? d.device} is offline` })),
       lastSeen: new Date(r.last_seen).toISOString(),
     }));
   }

@@ -76,7 +76,7 @@ describe('the fleet store', () => {
     store.setOnline('b', false, false);
     const rooms = store.rooms();
     expect(rooms).toEqual([
-      { id: 'a', name: null, online: true, meeting: { active: true }, selftest: { ok: true }, faults: [{ device: 'display', message: 'Écran is offline' }], lastSeen: expect.any(String) },
+      { id: 'a', name: null, online: true, meeting: { active: true }, selftest: { ok: true }, faults: [{ device: 'display', name: 'Écran', code: 'offline', message: 'Écran is offline' }], lastSeen: expect.any(String) },
       { id: 'b', name: null, online: false, meeting: { active: false }, faults: [], lastSeen: expect.any(String) },
     ]);
     expect(Date.parse(rooms[0]!.lastSeen)).toBeGreaterThanOrEqual(t0 - 1000);
