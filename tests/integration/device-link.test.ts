@@ -221,10 +221,10 @@ describe('DeviceLink over a real TCP socket', () => {
     await link.connect(async () => undefined);
     const first = link.transport!;
     await link.connect(async () => undefined);
-    link.reportLost(first, new Error('stale'));
+    link.reportLost(new Error('stale'), first);
     expect(lost).toEqual([]);
-    link.reportLost(link.transport!, new Error('TLS greeting'));
-    link.reportLost(link.transport!, new Error('again'));
+    link.reportLost(new Error('TLS greeting'), link.transport);
+    link.reportLost(new Error('again'));
     expect(lost.map((e) => e.message)).toEqual(['TLS greeting']);
     await first.close();
   });
