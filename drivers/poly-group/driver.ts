@@ -27,7 +27,7 @@ import {
   type PolyLine,
 } from './protocol.ts';
 
-/** Driver options (`options:` in the config). */
+/** The `options:` of a poly-group device in the config. */
 export const PolyOptions = Type.Object(
   {
     password: Type.String({ default: '', description: 'Answer to a `Password:` prompt, if the codec asks' }),

@@ -1,5 +1,5 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
+  DeviceLink,
   RoomError,
   createFramer,
   splitLines,
@@ -62,12 +62,12 @@ export class PulseDriver implements DeviceDriver {
   /** Whose volume the `volume` capability drives: the sink when one is configured, else the source. */
   private readonly volumeKind: PulseKind;
   private json = false;
-  private subscriber: ChildProcessWithoutNullStreams | undefined;
-  private subscriberExited: Promise<void> = Promise.resolve();
+  /** The link is `pactl subscribe`: online from a finished connect() until it exits or the objects vanish. */
+  private readonly link: DeviceLink;
+  private framer = createFramer(splitLines(4096));
+  /** Set while connect() waits for subscribe's first event. */
+  private sawEvent: (() => void) | undefined;
   private aborter = new AbortController();
-  private closing = false;
-  private connected = false;
-  private lostReported = false;
 
   constructor(private readonly ctx: DriverContext<PulseOptions>) {
     const transport = ctx.transport;
@@ -80,6 +80,16 @@ export class PulseDriver implements DeviceDriver {
     this.addTarget('source', ctx.options.source || DEFAULT_SOURCE);
     if (ctx.options.sink) this.addTarget('sink', ctx.options.sink);
     this.volumeKind = ctx.options.sink ? 'sink' : 'source';
+    this.link = new DeviceLink({
+      open: () => this.pactl.subscribe().open(),
+      onData: (chunk) => {
+        for (const frame of this.framer.push(chunk)) if (this.onEventLine(frame.toString('utf8'))) this.sawEvent?.();
+      },
+      lost: (err) => {
+        this.ctx.log.warn({ err: err.message }, 'pulse link lost');
+        this.ctx.lost(err instanceof RoomError ? err : new RoomError('DeviceOffline', err.message));
+      },
+    });
   }
 
   private addTarget(kind: PulseKind, name: string): void {
@@ -90,9 +100,6 @@ export class PulseDriver implements DeviceDriver {
     if (this.ctx.transport.type !== 'process') {
       throw new RoomError('ConfigError', `pulse: transport must be { type: 'process', command: 'pactl' }, not '${this.ctx.transport.type}'`);
     }
-    this.closing = false;
-    this.connected = false;
-    this.lostReported = false;
     this.aborter = new AbortController();
     const sig = AbortSignal.any([signal, this.aborter.signal]);
 
@@ -101,23 +108,17 @@ export class PulseDriver implements DeviceDriver {
     const info = parseInfo(await this.pactl.run(['info'], sig));
     this.ctx.log.info({ server: info.serverName, version: info.serverVersion, pactl: version?.join('.'), json: this.json }, 'pulse server reachable');
 
-    try {
-      // Subscribe before the first read, so no change can fall between reading and listening.
-      await this.startSubscriber(sig);
+    // Subscribe (the link) before the first read, so no change can fall between reading and listening.
+    this.framer = createFramer(splitLines(4096));
+    await this.link.connect(async () => {
+      await this.untilSubscribed(sig);
       for (const target of this.targets.values()) this.apply(target, await this.read(target, sig));
-      if (!this.subscriber) throw new RoomError('DeviceOffline', 'pactl subscribe exited while connecting');
-      this.connected = true;
-    } catch (err) {
-      await this.stopSubscriber();
-      throw err;
-    }
+    });
   }
 
   async disconnect(): Promise<void> {
-    this.closing = true;
-    this.connected = false;
     this.aborter.abort();
-    await this.stopSubscriber();
+    await this.link.disconnect();
   }
 
   /** Re-reads everything; the runtime needs no poll (subscribe pushes), but a caller may force one. */
@@ -250,63 +251,29 @@ export class PulseDriver implements DeviceDriver {
     if (Object.keys(changed).length) this.ctx.update(changed, reason);
   }
 
-  private async startSubscriber(signal: AbortSignal): Promise<void> {
-    const child = this.pactl.subscribe();
-    this.subscriber = child;
-    const framer = createFramer(splitLines(4096));
-    let sawLine: () => void = () => {};
-    const firstLine = new Promise<void>((r) => (sawLine = r));
-    let stderrTail = '';
-    this.subscriberExited = new Promise((resolve) => {
-      child.once('error', () => resolve()); // never spawned: there will be no 'exit'
-      child.once('exit', (code, sig) => {
-        resolve();
-        if (this.subscriber === child) this.subscriber = undefined;
-        if (this.closing) return;
-        const why = stderrTail.trim().split('\n').pop();
-        this.reportLost(new RoomError('DeviceOffline', `pactl subscribe exited with ${sig ?? `code ${code}`}${why ? `: ${why}` : ''}`));
-      });
-    });
-    const spawned = new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(new RoomError('DeviceOffline', `cannot start pactl subscribe: ${err.message}`)));
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-500)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      for (const frame of framer.push(chunk)) {
-        if (this.onEventLine(frame.toString('utf8'))) sawLine();
-      }
-    });
-    child.stdin.end();
-    await spawned;
-
-    // pactl subscribe prints nothing when it is ready. Every pactl call is itself a client the server
-    // announces (`Event 'new' on client #N`), so poke with `pactl info` until subscribe echoes one.
-    const exited = this.subscriberExited.then(() => {
-      throw new RoomError('DeviceOffline', `pactl subscribe exited at once: ${stderrTail.trim() || 'no message'}`);
-    });
-    exited.catch(() => {});
-    const deadline = Date.now() + SUBSCRIBE_READY_MS;
+  /**
+   * pactl subscribe prints nothing when it is ready. Every pactl call is itself a client the server
+   * announces (`Event 'new' on client #N`), so poke with `pactl info` until subscribe echoes one.
+   */
+  private async untilSubscribed(signal: AbortSignal): Promise<void> {
     let ready = false;
-    void firstLine.then(() => (ready = true));
-    while (!ready) {
-      if (Date.now() > deadline) {
-        this.ctx.log.warn('pactl subscribe printed no event yet; continuing (changes made meanwhile may be missed)');
-        return;
+    let exited: Error | undefined;
+    this.sawEvent = () => (ready = true);
+    const untrack = this.link.track((err) => (exited = err));
+    try {
+      const deadline = Date.now() + SUBSCRIBE_READY_MS;
+      while (!ready) {
+        if (exited) throw exited;
+        if (Date.now() > deadline) {
+          this.ctx.log.warn('pactl subscribe printed no event yet; continuing (changes made meanwhile may be missed)');
+          return;
+        }
+        await this.pactl.run(['info'], signal);
+        await new Promise((r) => setTimeout(r, 50));
       }
-      await this.pactl.run(['info'], signal);
-      await Promise.race([firstLine, exited, new Promise((r) => setTimeout(r, 50))]);
-    }
-  }
-
-  private async stopSubscriber(): Promise<void> {
-    const child = this.subscriber;
-    this.subscriber = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 1000);
-      await this.subscriberExited;
-      clearTimeout(timer);
+    } finally {
+      this.sawEvent = undefined;
+      untrack();
     }
   }
 
@@ -340,7 +307,7 @@ export class PulseDriver implements DeviceDriver {
    * one runs runs again afterwards, so the last read always starts after the last event.
    */
   private refresh(target: Target): void {
-    if (!this.connected || this.closing) return;
+    if (!this.link.online) return;
     if (target.refreshing) {
       target.refreshAgain = true;
       return;
@@ -351,22 +318,14 @@ export class PulseDriver implements DeviceDriver {
         try {
           this.apply(target, await this.read(target, this.aborter.signal));
         } catch (err) {
-          if (this.closing) return;
+          if (!this.link.online) return;
           if (err instanceof RoomError && err.code === 'DeviceOffline') {
-            this.reportLost(err); // the object went away, or the server did
+            this.link.reportLost(err); // the object went away, or the server did
             return;
           }
           this.ctx.log.warn({ err: (err as Error).message, kind: target.kind }, 'pulse re-read failed');
         }
-      } while (target.refreshAgain && !this.closing);
+      } while (target.refreshAgain && this.link.online);
     })().finally(() => (target.refreshing = null));
-  }
-
-  private reportLost(err: Error): void {
-    if (!this.connected || this.lostReported || this.closing) return;
-    this.lostReported = true;
-    this.connected = false;
-    this.ctx.log.warn({ err: err.message }, 'pulse link lost');
-    this.ctx.lost(err);
   }
 }

@@ -1,5 +1,5 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams, type ExecFileException } from 'node:child_process';
-import { RoomError } from '../../src/sdk/index.ts';
+import { execFile, type ExecFileException } from 'node:child_process';
+import { ProcessTransport, RoomError } from '../../src/sdk/index.ts';
 import { classifyPactlError } from './protocol.ts';
 
 /**
@@ -42,9 +42,12 @@ export class Pactl {
     return this.exec([...this.opts.prefixArgs, ...args], `pactl ${args.join(' ')}`, signal);
   }
 
-  /** Starts `pactl subscribe`; the caller owns the child (stdout lines, exit, kill). */
-  subscribe(): ChildProcessWithoutNullStreams {
-    return spawn(this.opts.command, [...this.opts.prefixArgs, 'subscribe'], { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `pactl subscribe` as a byte transport (its exit error reads `pactl subscribe exited with …`). */
+  subscribe(): ProcessTransport {
+    return new ProcessTransport(
+      { type: 'process', command: this.opts.command, args: [...this.opts.prefixArgs, 'subscribe'] },
+      { env: this.env, description: 'pactl subscribe' },
+    );
   }
 
   private exec(args: string[], label: string, signal?: AbortSignal): Promise<string> {

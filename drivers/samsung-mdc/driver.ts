@@ -271,7 +271,7 @@ export class MdcDriver implements DeviceDriver {
     this.ctx.log.error(this.tlsError.message);
     this.pending?.reply.reject(this.tlsError);
     // During connect() the handshake request carries the error; afterwards the link is useless.
-    this.link.reportLost(transport, this.tlsError);
+    this.link.reportLost(this.tlsError, transport);
   }
 
   private onFrame(frame: Buffer): void {

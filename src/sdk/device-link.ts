@@ -99,11 +99,12 @@ export class DeviceLink {
   }
 
   /**
-   * The device said, over `transport`, that the link is useless (a TLS greeting on a plain port):
-   * reported through `lost` if that link is the current, online one. The runtime then disconnects.
+   * The device said, over `from` (by default the current link), that the link is useless (a TLS
+   * greeting on a plain port, the object it serves unplugged): reported through `lost` if that link
+   * is the current, online one, and only once. The runtime then disconnects.
    */
-  reportLost(transport: ByteTransport, error: Error): void {
-    if (this.current !== transport || !this.isOnline) return;
+  reportLost(error: Error, from: ByteTransport | undefined = this.current): void {
+    if (!from || this.current !== from || !this.isOnline) return;
     this.isOnline = false;
     this.options.lost(error);
   }

@@ -2,15 +2,25 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { BaseTransport } from './transport.ts';
 import type { ProcessTransportConfig } from './config.ts';
 
+/** How a driver may start its process beyond the config: the environment, and its name in messages. */
+export interface ProcessSpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Replaces `process:<command>` in the description and in the exit error. */
+  description?: string;
+}
+
 /** A long-lived child process spoken to over stdin/stdout (cec-client, pactl subscribe). */
 export class ProcessTransport extends BaseTransport {
   readonly description: string;
   private child: ChildProcessWithoutNullStreams | undefined;
   private stderrTail = '';
 
-  constructor(private readonly config: ProcessTransportConfig) {
+  constructor(
+    private readonly config: ProcessTransportConfig,
+    private readonly spawnOptions: ProcessSpawnOptions = {},
+  ) {
     super();
-    this.description = `process:${config.command}`;
+    this.description = spawnOptions.description ?? `process:${config.command}`;
   }
 
   get pid(): number | undefined {
@@ -19,7 +29,10 @@ export class ProcessTransport extends BaseTransport {
 
   open(): Promise<this> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.config.command, this.config.args ?? [], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(this.config.command, this.config.args ?? [], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...(this.spawnOptions.env ? { env: this.spawnOptions.env } : {}),
+      });
       child.once('error', (err) => reject(new Error(`${this.description}: ${err.message}`)));
       child.once('spawn', () => {
         this.child = child;

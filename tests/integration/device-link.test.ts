@@ -207,13 +207,20 @@ describe('DeviceLink over a real TCP socket', () => {
   });
 
   it('times a request out with the driver’s error, and an abort with the signal’s reason', async () => {
-    const { link, ask } = await setup();
+    const { peer, link, ask } = await setup();
     await link.connect(async () => undefined);
     await expect(ask('slow', 100)).rejects.toMatchObject({ code: 'DeviceTimeout', message: 'slow: no answer within 100 ms' });
     const aborter = new AbortController();
-    const waiting = ask('abandoned', 5000, aborter.signal);
+    const waiting = ask('abandoned', 60_000, aborter.signal);
+    await peer.until(() => peer.received[0]!.join('').includes('abandoned\n'), 'the request on the wire');
     aborter.abort(new RoomError('DeviceTimeout', 'queue timeout'));
     await expect(waiting).rejects.toMatchObject({ message: 'queue timeout' });
+    // A signal aborted before the request's turn fails it without writing it.
+    const early = new AbortController();
+    early.abort(new RoomError('DeviceTimeout', 'too late'));
+    await expect(ask('never sent', 60_000, early.signal)).rejects.toMatchObject({ message: 'too late' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(peer.received[0]!.join('')).not.toContain('never sent');
   });
 
   it('reportLost() reports an online current link once, and never a stale one', async () => {
@@ -221,10 +228,10 @@ describe('DeviceLink over a real TCP socket', () => {
     await link.connect(async () => undefined);
     const first = link.transport!;
     await link.connect(async () => undefined);
-    link.reportLost(first, new Error('stale'));
+    link.reportLost(new Error('stale'), first);
     expect(lost).toEqual([]);
-    link.reportLost(link.transport!, new Error('TLS greeting'));
-    link.reportLost(link.transport!, new Error('again'));
+    link.reportLost(new Error('TLS greeting'), link.transport);
+    link.reportLost(new Error('again'));
     expect(lost.map((e) => e.message)).toEqual(['TLS greeting']);
     await first.close();
   });
