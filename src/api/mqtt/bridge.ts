@@ -8,8 +8,7 @@ import { Coalescer } from './coalescer.ts';
 import { CommandHandler, type MqttResult } from './commands.ts';
 import type { BrokerSettings } from './connect-options.ts';
 import { MqttConnection, type ConnectionEvents, type ReconnectBackoff } from './connection.ts';
-import { deviceDiscovery, discoveryFilter, isDiscoveryTopicOf, type DiscoveryMessage, type DiscoveryOptions } from './discovery.ts';
-import { roomDiscovery } from './discovery-room.ts';
+import { DiscoveryPublisher } from './discovery-publisher.ts';
 import { RESERVED_LEVELS, Topics } from './topics.ts';
 import { BookingTopics } from './booking-topics.ts';
 import { FleetOutbox, type FleetOutboxOptions } from './fleet-outbox.ts';
@@ -34,14 +33,6 @@ export interface BridgeOptions {
 
 /** The key the meeting uses in the state coalescer (device ids are never empty). */
 const MEETING = '';
-const ROOM = '';
-
-/** The discovery configs found retained on the broker at connect. */
-interface ReadBack {
-  matches(topic: string): boolean;
-  found: Set<string>;
-  timer?: NodeJS.Timeout;
-}
 
 interface Queued {
   topic: string;
@@ -62,17 +53,12 @@ export class MqttBridge {
   private readonly commands: MqttConnection;
   private readonly handler: CommandHandler;
   private readonly states: Coalescer<string>;
-  private readonly discovery: DiscoveryOptions | undefined;
-  private readonly haStatusTopic: string | undefined;
-  /** Discovery topics announced per device id ('' = the room), with the payload last sent. */
-  private readonly announced = new Map<string, Map<string, string>>();
+  /** Home Assistant discovery, when enabled. */
+  private readonly discovery: DiscoveryPublisher | undefined;
   private readonly discoveryDirty = new Set<string>();
   private readonly availability = new Map<string, boolean>();
   private readonly queue: Queued[] = [];
-  private reannounceTimer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
-  /** Retained discovery configs found on the broker at connect (read back, then cleared if stale). */
-  private readBack: ReadBack | undefined;
   private readonly log: Logger;
   private readonly options: Required<Omit<BridgeOptions, 'fleet'>>;
   private readonly bookingTopics: BookingTopics;
@@ -93,9 +79,16 @@ export class MqttBridge {
       discoveryReadBackMs: options.discoveryReadBackMs ?? 1500,
     };
     this.topics = new Topics(config.baseTopic, ctx.room.info.id);
+    this.conn = new MqttConnection(
+      settings,
+      { topic: this.topics.status, payload: 'offline' },
+      { up: () => this.onUp(), message: (topic, payload, packet) => this.onMessage(topic, payload, packet) },
+      this.log,
+      this.options.backoff,
+    );
     if (config.homeAssistant.discovery) {
       const role = config.role;
-      this.discovery = {
+      const options = {
         prefix: config.homeAssistant.prefix,
         topics: this.topics,
         room: { id: ctx.room.info.id, name: ctx.room.info.name, locale: ctx.room.info.locale },
@@ -105,19 +98,20 @@ export class MqttBridge {
           return ctx.config.directory ?? [];
         },
         calendar: !!ctx.calendar,
-        can: (command) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
+        can: (command: string) => allows(role, command === 'meeting' ? 'meeting' : commandPermission(command)),
       };
-      this.haStatusTopic = `${config.homeAssistant.prefix}/status`;
+      this.discovery = new DiscoveryPublisher({
+        options,
+        room: ctx.room,
+        conn: this.conn,
+        send: (message) => this.send(message),
+        log: this.log,
+        reannounceMs: this.options.reannounceMs,
+        readBackMs: this.options.discoveryReadBackMs,
+      });
     }
     this.handler = new CommandHandler(ctx, config.role, (result, route) => this.reply(result, route), this.log);
     this.states = new Coalescer<string>(this.options.coalesceMs, (key) => (key === MEETING ? this.publishMeeting() : this.publishDevice(key)));
-    this.conn = new MqttConnection(
-      settings,
-      { topic: this.topics.status, payload: 'offline' },
-      { up: () => this.onUp(), message: (topic, payload, packet) => this.onMessage(topic, payload, packet) },
-      this.log,
-      this.options.backoff,
-    );
     this.commands = commandLink(settings, {
       up: () => this.onCommandsUp(),
       down: () => this.publishStatus(),
@@ -153,11 +147,11 @@ export class MqttBridge {
     room.events.on('deviceAdded', (record) => {
       this.discoveryDirty.add(record.id);
       this.states.touch(record.id);
-      this.announceRoom(false); // the room-wide microphone switch follows the micMute devices
+      this.discovery?.announceRoom(false); // the room-wide microphone switch follows the micMute devices
     }, this);
     room.events.on('deviceRemoved', (record) => {
       this.removeDevice(record);
-      this.announceRoom(false);
+      this.discovery?.announceRoom(false);
     }, this);
     meeting.events.on('meeting', () => this.states.touch(MEETING), this);
     this.outbox?.start();
@@ -184,24 +178,21 @@ export class MqttBridge {
     this.ctx.meeting.events.removeOwner(this);
     this.states.clear();
     clearInterval(this.reportTimer);
-    clearTimeout(this.reannounceTimer);
-    clearTimeout(this.readBack?.timer);
-    this.readBack = undefined;
+    this.discovery?.stop();
     await this.commands.stop();
     await this.conn.stop();
   }
 
   /** Every (re)connect: subscribe, then republish everything retained (the broker may have lost it). */
   private onUp(): void {
-    if (this.haStatusTopic) this.conn.subscribe([this.haStatusTopic]);
+    if (this.discovery) this.conn.subscribe([this.discovery.statusTopic]);
     this.publishStatus();
     this.availability.clear();
     for (const id of this.ctx.room.deviceIds()) this.publishDevice(id);
     this.publishMeeting();
     this.publishReport();
     this.bookingTopics.republish();
-    this.announceAll(true);
-    this.readBackDiscovery();
+    this.discovery?.connected();
     this.outbox?.onUp();
     const queued = this.queue.splice(0);
     for (const q of queued) this.send(q);
@@ -224,16 +215,7 @@ export class MqttBridge {
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    if (this.readBack?.matches(topic)) {
-      // Only what the broker held before we connected: our own live publishes arrive unretained.
-      if (packet.retain && payload.length > 0) this.readBack.found.add(topic);
-      return;
-    }
-    if (topic === this.haStatusTopic) {
-      // A retained `online` arrives on every subscribe: only a live birth message means HA restarted.
-      if (!packet.retain && payload.toString().trim() === 'online') this.scheduleReannounce();
-      return;
-    }
+    if (this.discovery?.handle(topic, payload, packet)) return;
     if (this.outbox?.handle(topic, payload)) return;
     const incoming = this.topics.parse(topic);
     if (incoming) this.handler.handle(incoming, payload, packet);
@@ -246,7 +228,7 @@ export class MqttBridge {
     if (this.availability.get(id) !== record.online && this.conn.publish(this.topics.deviceAvailability(id), record.online ? 'online' : 'offline', { retain: true, qos: 1 })) {
       this.availability.set(id, record.online);
     }
-    if (this.discoveryDirty.delete(id)) this.announceDevice(id, false);
+    if (this.discoveryDirty.delete(id)) this.discovery?.announceDevice(id, false);
   }
 
   private publishMeeting(): void {
@@ -269,90 +251,13 @@ export class MqttBridge {
     }
   }
 
-  /**
-   * Reads back the discovery configs the broker retains for this room (from an earlier run, another
-   * role, a removed device) and clears, with an empty retained message, every one roomd no longer
-   * offers. Runs on every connect, so a restart with a changed config leaves no stale entity.
-   */
-  private readBackDiscovery(): void {
-    if (!this.discovery) return;
-    clearTimeout(this.readBack?.timer);
-    const { prefix } = this.discovery;
-    const filter = discoveryFilter(prefix, this.ctx.room.info.id);
-    const readBack: ReadBack = { matches: (topic) => isDiscoveryTopicOf(topic, prefix, this.ctx.room.info.id), found: new Set() };
-    this.readBack = readBack;
-    const granted = () => {
-      if (this.readBack !== readBack) return;
-      readBack.timer = setTimeout(() => this.sweepDiscovery(readBack, filter), this.options.discoveryReadBackMs);
-      readBack.timer.unref?.();
-    };
-    this.conn.subscribe([filter], 1, { granted });
-  }
-
-  private sweepDiscovery(readBack: ReadBack, filter: string): void {
-    if (this.readBack !== readBack) return;
-    this.readBack = undefined;
-    this.conn.unsubscribe([filter]);
-    const offered = new Set([...this.announced.values()].flatMap((topics) => [...topics.keys()]));
-    const stale = [...readBack.found].filter((topic) => !offered.has(topic));
-    for (const topic of stale) this.send({ topic, payload: '', retain: true });
-    if (stale.length) this.log.info({ stale }, 'cleared Home Assistant discovery configs roomd no longer offers');
-  }
-
-  private scheduleReannounce(): void {
-    if (this.reannounceTimer || !this.discovery) return;
-    const [min, max] = this.options.reannounceMs;
-    this.reannounceTimer = setTimeout(() => {
-      this.reannounceTimer = undefined;
-      this.log.info('Home Assistant came online: re-announcing discovery');
-      this.announceAll(true);
-    }, min + Math.random() * (max - min));
-    this.reannounceTimer.unref?.();
-  }
-
-  private announceAll(force: boolean): void {
-    if (!this.discovery) return;
-    this.announceRoom(force);
-    for (const id of this.ctx.room.deviceIds()) this.announceDevice(id, force);
-  }
-
-  /** The room's entities, derived from the devices it has now (publishes only what changed unless forced). */
-  private announceRoom(force: boolean): void {
-    if (!this.discovery) return;
-    this.announce(ROOM, roomDiscovery(this.discovery, this.ctx.room.devices()), force);
-  }
-
-  private announceDevice(id: string, force: boolean): void {
-    if (!this.discovery) return;
-    const record = this.ctx.room.store.get(id);
-    if (!record) return;
-    this.announce(id, deviceDiscovery(this.discovery, record, this.ctx.room.runtime(id)?.module.manifest), force);
-  }
-
-  /** Publishes changed (or, forced, all) discovery configs and clears the ones that no longer exist. */
-  private announce(owner: string, messages: DiscoveryMessage[], force: boolean): void {
-    if (!this.conn.connected) return; // all of it goes out again on the next connect
-    const previous = this.announced.get(owner) ?? new Map<string, string>();
-    const next = new Map<string, string>();
-    for (const { topic, config } of messages) {
-      const json = JSON.stringify(config);
-      next.set(topic, json);
-      if (force || previous.get(topic) !== json) this.conn.publish(topic, json, { retain: true, qos: 1 });
-    }
-    for (const topic of previous.keys()) if (!next.has(topic)) this.send({ topic, payload: '', retain: true });
-    this.announced.set(owner, next);
-  }
-
   /** A device left (config reload): clear its retained state and its Home Assistant entities. */
   private removeDevice(record: DeviceRecord): void {
     const id = record.id;
     this.states.cancel(id);
     this.discoveryDirty.delete(id);
     this.availability.delete(id);
-    const topics = new Set([this.topics.deviceState(id), this.topics.deviceAvailability(id), ...(this.announced.get(id)?.keys() ?? [])]);
-    this.announced.delete(id);
-    // Also what it would have announced (it may have been removed before this connection announced it).
-    if (this.discovery) for (const m of deviceDiscovery(this.discovery, record, undefined)) topics.add(m.topic);
+    const topics = new Set([this.topics.deviceState(id), this.topics.deviceAvailability(id), ...(this.discovery?.forget(record) ?? [])]);
     for (const topic of topics) this.send({ topic, payload: '', retain: true });
   }
 
