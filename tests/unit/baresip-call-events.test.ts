@@ -222,6 +222,13 @@ describe('BaresipCalls scenarios (as baresip 1.0.0 emits them)', () => {
       expect(model.snapshot()).toMatchObject({ call: { status: 'idle' }, calls: [{ outcome: 'failed' }] });
     });
 
+    it('leaves an incoming call ringing in alone, whatever state name the table gives it', () => {
+      const { model } = play([incoming('CALL_INCOMING')]);
+      expect(model.reconcile([{ line: 1, state: 'INCOMING', peer: FAR }])).toBe(false);
+      expect(model.reconcile([{ line: 1, state: 'EARLY', peer: FAR }])).toBe(false);
+      expect(model.snapshot().call!.status).toBe('incoming');
+    });
+
     it('catches up on a missed status and leaves matching calls alone', () => {
       const { model } = play([{ dial: FAR }, ev('CALL_RINGING')]);
       expect(model.reconcile([{ line: 1, state: 'ESTABLISHED', peer: FAR }])).toBe(true);
