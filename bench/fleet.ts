@@ -38,14 +38,14 @@ function session(room: string, i: number): Record<string, unknown> {
   };
 }
 
-interface Collector {
+export interface Collector {
   url: string;
   pid: number;
   stop(): Promise<void>;
 }
 
 /** `roomd fleet --config …`, compiled, as its own process (the unit's environment), until it listens. */
-async function startCollector(dir: string, brokerUrl: string): Promise<Collector> {
+export async function startCollector(dir: string, brokerUrl: string): Promise<Collector> {
   const file = join(dir, 'fleet.yaml');
   writeFileSync(file, `mqtt: { url: "${brokerUrl}", clientId: bench-fleet, baseTopic: roomd }\nhttp: { host: 127.0.0.1, port: 0 }\ndatabase: ${join(dir, 'fleet.db')}\n`);
   const { child, stop } = spawnLauncher([join(ROOT, 'bin/roomd.js'), 'fleet', '--config', file]);
@@ -66,8 +66,8 @@ async function room(brokerUrl: string, id: string): Promise<{ client: MqttClient
   const client = await mqtt.connectAsync(brokerUrl, { clientId: `bench-room-${id}`, clean: true, reconnectPeriod: 0 });
   const acked = new Set<string>();
   let next = 0;
-  // As the room's outbox does: a small window of un-acked sessions (a broker queues at most
-  // max_queued_messages per client, 1000 in Mosquitto's defaults), the next sent on each ack.
+  // As the room's outbox does (its window is 100): a small window of un-acked sessions (a broker
+  // queues at most max_queued_messages per client, 1000 in Mosquitto's defaults), the next sent on each ack.
   const send = () => {
     while (next < SESSIONS_PER_ROOM && next - acked.size < WINDOW) {
       client.publish(`roomd/${id}/sessions`, JSON.stringify(session(id, next)), { qos: 1 });

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the figures of docs/benchmarks.md, prints a table and writes
  * bench/results.json (flat keys + machine). `--only name[,name]` runs some of them
- * (meeting, rest, mqtt, stream, joystick, process, loaded, fleet). See bench/README.md.
+ * (meeting, rest, mqtt, stream, joystick, process, loaded, fleet, drain). See bench/README.md.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { processFigures } from './process-figures.ts';
 import { loadedCommand } from './loaded-command.ts';
 import { mqttStream } from './mqtt-stream.ts';
 import { fleet } from './fleet.ts';
+import { fleetDrain } from './fleet-drain.ts';
 
 interface Bench {
   name: string;
@@ -35,6 +36,7 @@ const BENCHES: Bench[] = [
     keys: ['fleetIngestPerSec', 'fleetReportP50Ms', 'fleetReportP99Ms', 'fleetCollectorRssMb', 'fleetBridgedIngestPerSec'].map((key) => ({ key, unit: '', goal: '' })),
     run: fleet,
   },
+  { name: 'drain', keys: [{ key: 'fleetDrainStreamP50Ms', unit: 'ms', goal: '≈ baseline' }, { key: 'fleetDrainStreamP99Ms', unit: 'ms', goal: '≈ baseline' }], run: fleetDrain },
   { name: 'loaded', keys: [{ key: 'loadedCommandP99Ms', unit: 'ms', goal: '≤ 20' }, { key: 'pollRps', unit: 'req/s', goal: '' }], run: loadedCommand },
 ];
 

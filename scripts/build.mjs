@@ -1,4 +1,4 @@
-// Compiles src/ and drivers/ to dist/ and copies the panel's static files next to the compiled
+// Compiles src/ and drivers/ to dist/ and copies the panel's and the fleet page's static files next to the compiled
 // code. Run by `npm ci` (the `prepare` script) and `npm run build`. Without TypeScript installed
 // (a production install with --omit=dev) it says so and leaves bin/roomd.js to run the sources.
 // `--out DIR` compiles elsewhere (npm run package), leaving this checkout's dist/ alone.
@@ -20,5 +20,8 @@ const out = parseArgs({ options: { out: { type: 'string', default: 'dist' } } })
 rmSync(out, { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-if (existsSync('src/api/panel/public')) cpSync('src/api/panel/public', join(out, 'src/api/panel/public'), { recursive: true });
+// Static pages are served from next to their compiled module (import.meta.url), so they go where it goes.
+for (const dir of ['src/api/panel/public', 'src/fleet/page/public']) {
+  if (existsSync(dir)) cpSync(dir, join(out, dir), { recursive: true });
+}
 console.log(`roomd build: ${out}/ is up to date`);

@@ -51,7 +51,7 @@ const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--o
 if (build.status !== 0 || !existsSync(join(opt, 'dist/src/main.js'))) fail('the build failed: TypeScript must be installed to package (npm ci)');
 
 // 2. The release under /opt/roomd.
-for (const path of ['bin', 'package.json', 'package-lock.json', 'README.md', 'config/demo.yaml', 'systemd/README.md']) {
+for (const path of ['bin', 'package.json', 'package-lock.json', 'README.md', 'config/demo.yaml', 'config/fleet.example.yaml', 'systemd/README.md']) {
   put(path, join('opt/roomd', path));
 }
 if (existsSync(join(root, 'docs'))) put('docs', 'opt/roomd/docs');
@@ -73,6 +73,8 @@ for (const command of ['roomd', 'roomctl']) {
 
 // 4. systemd, sysusers, udev, modules-load: where packages put them (the admin's copies in /etc win).
 put('systemd/roomd.service', 'lib/systemd/system/roomd.service', 0o644);
+// The fleet collector: shipped, not enabled (one machine of the territory runs it, not every room).
+put('systemd/roomd-fleet.service', 'lib/systemd/system/roomd-fleet.service', 0o644);
 put('systemd/sysusers-roomd.conf', 'usr/lib/sysusers.d/roomd.conf', 0o644);
 put('systemd/99-roomd.rules', 'lib/udev/rules.d/99-roomd.rules', 0o644);
 put('systemd/roomd-modules.conf', 'usr/lib/modules-load.d/roomd.conf', 0o644);

@@ -154,10 +154,10 @@ export interface CameraProcessRig {
 /**
  * Starts the camera over a socat pty when socat exists (else loopback TCP), optionally paced at a
  * baud rate, and the compiled daemon as its own process with `extraYaml` (e.g. an `mqtt:`
- * section); resolves once the camera (and each of `checks`) is healthy. The simulator lives in
+ * section) after `prepare(dir)`; resolves once the camera (and each of `checks`) is healthy. The simulator lives in
  * this process, so its frame timestamps share the benchmark's clock.
  */
-export async function startCameraProcessRig(options: { baudRate?: number; extraYaml?: string; checks?: string[] } = {}): Promise<CameraProcessRig> {
+export async function startCameraProcessRig(options: { baudRate?: number; extraYaml?: string; checks?: string[]; prepare?: (dir: string) => void } = {}): Promise<CameraProcessRig> {
   const pty = process.env.ROOMD_BENCH_LINK !== 'tcp' && hasTool('socat');
   const sim = await ViscaSerialSimulator.start({ link: pty ? 'pty' : 'tcp', ...(options.baudRate ? { baudRate: options.baudRate } : {}) });
   const t = sim.transport;
@@ -179,6 +179,7 @@ ${options.extraYaml ?? ''}
   };
   let daemon: ProcessDaemon | undefined;
   try {
+    options.prepare?.(dir); // e.g. a sessions.db with a backlog, before the daemon opens it
     daemon = await spawnCompiled(file);
     await untilHealthy(daemon.url, options.checks ?? []);
   } catch (err) {

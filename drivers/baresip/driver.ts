@@ -1,7 +1,8 @@
 import {
+  DeviceLink,
   RoomError,
   TcpTransport,
-  type ByteTransport,
+  type Reply,
   type CallStatus,
   type DeviceDriver,
   type DriverContext,
@@ -24,8 +25,7 @@ import {
 
 interface Pending {
   command: string;
-  resolve(response: CtrlResponse): void;
-  reject(error: Error): void;
+  reply: Reply<CtrlResponse>;
 }
 
 /**
@@ -35,9 +35,12 @@ interface Pending {
  * (the runtime reconnects) and every connect re-reads `listcalls` to recover what was missed.
  */
 export class BaresipDriver implements DeviceDriver {
-  private link: ByteTransport | undefined;
-  /** Handshake done and not yet lost: only then is a closed link reported through ctx.lost(). */
-  private online = false;
+  private readonly link = new DeviceLink({
+    open: () => this.open(),
+    onData: (chunk) => this.onData(chunk),
+    lost: (err) =>
+      this.ctx.lost(new Error(`baresip ctrl_tcp link lost (${err.message}); note that ctrl_tcp drops its older client when another one connects`)),
+  });
   private readonly reader = new NetstringReader();
   private readonly pending = new Map<string, Pending>();
   private seq = 0;
@@ -54,21 +57,8 @@ export class BaresipDriver implements DeviceDriver {
   }
 
   async connect(signal: AbortSignal): Promise<void> {
-    const transport = this.ctx.transport;
-    if (transport.type !== 'tcp') {
-      throw new RoomError('ConfigError', `baresip needs a tcp transport to ctrl_tcp, not '${transport.type}'`);
-    }
     this.reader.reset();
-    let link: ByteTransport;
-    try {
-      link = await new TcpTransport(transport).open();
-    } catch (err) {
-      throw new RoomError('DeviceOffline', `baresip ctrl_tcp not reachable: ${(err as Error).message} (is ctrl_tcp.so loaded with ctrl_tcp_listen?)`);
-    }
-    link.onData((chunk) => this.onData(chunk));
-    link.onClose((error) => this.onClose(link, error));
-    this.link = link;
-    try {
+    await this.link.connect(async () => {
       // The handshake proves a ctrl_tcp is listening and recovers calls that changed while away.
       const listed = await this.run('listcalls', undefined, signal);
       this.resync(listed.data);
@@ -77,13 +67,7 @@ export class BaresipDriver implements DeviceDriver {
           this.ctx.log.warn({ err: err.message }, 'baresip: could not set the answer mode'),
         );
       }
-    } catch (err) {
-      this.link = undefined;
-      await link.close();
-      this.failPending(new RoomError('DeviceOffline', 'baresip link closed during the handshake'));
-      throw err;
-    }
-    this.online = true;
+    });
     // baresip cannot be asked whether a call is muted, only told to toggle and reply. After a
     // reconnect the state is unknown; only a room that wants silence pays a toggle to make sure.
     this.callMuted = undefined;
@@ -94,11 +78,17 @@ export class BaresipDriver implements DeviceDriver {
   }
 
   async disconnect(): Promise<void> {
-    this.online = false;
-    const link = this.link;
-    this.link = undefined;
-    this.failPending(new RoomError('DeviceOffline', 'baresip link closed'));
-    await link?.close().catch(() => undefined);
+    await this.link.disconnect('baresip link closed');
+  }
+
+  private async open(): Promise<TcpTransport> {
+    const transport = this.ctx.transport;
+    if (transport.type !== 'tcp') throw new RoomError('ConfigError', `baresip needs a tcp transport to ctrl_tcp, not '${transport.type}'`);
+    try {
+      return await new TcpTransport(transport).open();
+    } catch (err) {
+      throw new RoomError('DeviceOffline', `baresip ctrl_tcp not reachable: ${(err as Error).message} (is ctrl_tcp.so loaded with ctrl_tcp_listen?)`);
+    }
   }
 
   /** `listcalls` doubles as a keep-alive (a half-open socket times out) and a resync. */
@@ -225,7 +215,7 @@ export class BaresipDriver implements DeviceDriver {
 
   private async syncMute(signal?: AbortSignal): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (!this.calls.has('connected') || !this.link) return; // applied when the next call connects
+      if (!this.calls.has('connected') || !this.link.transport) return; // applied when the next call connects
       if (this.callMuted === this.wantMuted) return;
       const response = await this.request('mute', undefined, signal);
       if (!response.ok) {
@@ -262,35 +252,19 @@ export class BaresipDriver implements DeviceDriver {
     return new RoomError('DeviceError', `baresip refused '${command}': ${response.data.trim() || 'no reason given'}`);
   }
 
+  /** Commands may overlap: each carries its own token, and its response says which it answers. */
   private request(command: string, params: string | undefined, signal?: AbortSignal): Promise<CtrlResponse> {
-    const link = this.link;
-    if (!link || !link.isOpen) return Promise.reject(new RoomError('DeviceOffline', 'baresip ctrl_tcp is not connected'));
     const token = `roomd-${++this.seq}`;
     const timeoutMs = this.ctx.options.responseTimeoutMs;
-    return new Promise<CtrlResponse>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.pending.delete(token);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new RoomError('DeviceTimeout', `baresip did not answer '${command}' (token ${token}) within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onAbort = (): void => {
-        done();
-        reject(new RoomError('DeviceTimeout', `'${command}' was abandoned before baresip answered`));
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(token, {
-        command,
-        resolve: (r) => (done(), resolve(r)),
-        reject: (e) => (done(), reject(e)),
-      });
-      link.write(encodeCommand({ command, ...(params !== undefined ? { params } : {}), token })).catch((err: Error) => {
-        this.pending.get(token)?.reject(new RoomError('DeviceOffline', `baresip write failed: ${err.message}`));
-      });
+    return this.link.request<CtrlResponse>({
+      frame: encodeCommand({ command, ...(params !== undefined ? { params } : {}), token }),
+      label: `baresip '${command}'`,
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+      timedOut: () => new RoomError('DeviceTimeout', `baresip did not answer '${command}' (token ${token}) within ${timeoutMs} ms`),
+      aborted: () => new RoomError('DeviceTimeout', `'${command}' was abandoned before baresip answered`),
+      start: (reply) => this.pending.set(token, { command, reply }),
+      settled: () => this.pending.delete(token),
     });
   }
 
@@ -314,7 +288,7 @@ export class BaresipDriver implements DeviceDriver {
       this.ctx.log.debug({ token: response.token, data: response.data.slice(0, 120) }, 'baresip: response nobody waits for');
       return;
     }
-    waiter.resolve(response);
+    waiter.reply.resolve(response);
   }
 
   private onEvent(event: CtrlEvent): void {
@@ -328,21 +302,4 @@ export class BaresipDriver implements DeviceDriver {
     if (!this.calls.active) this.callMuted = undefined;
   }
 
-  private onClose(link: ByteTransport, error?: Error): void {
-    if (link !== this.link) return; // an old link, or one we closed ourselves
-    this.link = undefined;
-    const why = error?.message ?? 'connection closed';
-    this.failPending(new RoomError('DeviceOffline', `baresip ctrl_tcp link lost: ${why}`));
-    // During the handshake the failed request already rejects connect(); lost() is for a live link.
-    if (!this.online) return;
-    this.online = false;
-    this.ctx.lost(
-      new Error(`baresip ctrl_tcp link lost (${why}); note that ctrl_tcp drops its older client when another one connects`),
-    );
-  }
-
-  private failPending(error: Error): void {
-    for (const waiter of [...this.pending.values()]) waiter.reject(error);
-    this.pending.clear();
-  }
 }

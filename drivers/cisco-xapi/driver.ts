@@ -1,9 +1,11 @@
 import {
   RoomError,
   Type,
+  DeviceLink,
   createFramer,
   openByteTransport,
   type ByteTransport,
+  type Reply,
   type DeviceDriver,
   type DriverContext,
   type QueuePolicy,
@@ -54,7 +56,7 @@ interface Pending {
   result?: XapiResult;
   done?: 'ok' | 'error';
   notRecognized: boolean;
-  settle(error?: Error, result?: XapiResult): void;
+  reply: Reply<XapiResult | undefined>;
 }
 
 /** Creates a Cisco xAPI driver instance. */
@@ -63,18 +65,19 @@ export function createCiscoDriver(ctx: DriverContext<CiscoOptions>): DeviceDrive
 }
 
 class CiscoXapiDriver implements DeviceDriver {
-  private link: ByteTransport | undefined;
+  private readonly link = new DeviceLink({
+    open: () => this.open(),
+    onData: (chunk) => this.onData(chunk),
+    lost: (err) => this.ctx.lost(err),
+  });
   private readonly framer = createFramer((b) => splitXapi(b));
   private readonly reader = new XapiReader();
   private readonly tracker = new CallTracker();
   private pending: Pending | undefined;
-  private lock: Promise<void> = Promise.resolve();
   private seq = 0;
-  private online = false;
   private discarded = 0;
   /** Set while logging in: receives login prompts, banner results and OK lines. */
   private loginHandler: ((m: XapiMessage) => void) | undefined;
-  private loginAbort: ((err: Error) => void) | undefined;
   /** Call ids seen during `xStatus Call`, to end calls that vanished while we were away. */
   private seenCalls: Set<string> | undefined;
 
@@ -83,11 +86,7 @@ class CiscoXapiDriver implements DeviceDriver {
   async connect(signal: AbortSignal): Promise<void> {
     this.framer.reset();
     this.reader.reset();
-    const link = await this.open();
-    this.link = link;
-    link.onData((chunk) => this.onData(link, chunk));
-    link.onClose((err) => this.onClose(link, err));
-    try {
+    await this.link.connect(async (link) => {
       await this.login(link, signal);
       await this.send('echo off', { signal, tag: false });
       // Registrations belong to the session: a new connection starts with none.
@@ -96,19 +95,11 @@ class CiscoXapiDriver implements DeviceDriver {
       for (const read of STATUS_READS) await this.send(read, { signal });
       this.ctx.update(this.tracker.retainOnly(this.seenCalls), 'status read at connect');
       this.seenCalls = undefined;
-      this.online = true;
-    } catch (err) {
-      await this.disconnect();
-      throw err;
-    }
+    });
   }
 
   async disconnect(): Promise<void> {
-    this.online = false;
-    const link = this.link;
-    this.link = undefined;
-    this.pending?.settle(new RoomError('DeviceOffline', 'disconnected'));
-    await link?.close().catch(() => undefined);
+    await this.link.disconnect();
   }
 
   /** Heartbeat (idle sessions get closed) that also refreshes standby. */
@@ -210,21 +201,16 @@ class CiscoXapiDriver implements DeviceDriver {
     return this.send(line, { signal, expectResult: true });
   }
 
-  private async open(): Promise<ByteTransport> {
+  private open(): Promise<ByteTransport> {
     const t = this.ctx.transport;
-    try {
-      switch (t.type) {
-        case 'ssh':
-          return await new SshShellTransport(t, this.ctx.options.hostKeySha256).open();
-        case 'tcp':
-        case 'serial':
-          return await openByteTransport(t);
-        default:
-          throw new RoomError('ConfigError', `cisco-xapi cannot use a '${t.type}' transport (ssh, tcp or serial)`);
-      }
-    } catch (err) {
-      if (err instanceof RoomError) throw err;
-      throw new RoomError('DeviceOffline', (err as Error).message);
+    switch (t.type) {
+      case 'ssh':
+        return new SshShellTransport(t, this.ctx.options.hostKeySha256).open();
+      case 'tcp':
+      case 'serial':
+        return openByteTransport(t);
+      default:
+        throw new RoomError('ConfigError', `cisco-xapi cannot use a '${t.type}' transport (ssh, tcp or serial)`);
     }
   }
 
@@ -235,47 +221,41 @@ class CiscoXapiDriver implements DeviceDriver {
    */
   private login(link: ByteTransport, signal: AbortSignal): Promise<void> {
     const { username, password, loginTimeoutMs, loginQuietMs } = this.ctx.options;
-    const isSsh = this.ctx.transport.type === 'ssh';
-    return new Promise<void>((resolve, reject) => {
-      let loggedIn = false;
-      let poked = isSsh;
-      let quiet: NodeJS.Timeout | undefined;
-      const finish = (err?: Error) => {
-        clearTimeout(quiet);
-        clearTimeout(overall);
-        signal.removeEventListener('abort', onAbort);
-        this.loginHandler = undefined;
-        this.loginAbort = undefined;
-        if (err) reject(err);
-        else resolve();
-      };
-      const onQuiet = () => {
-        if (loggedIn || poked) return finish();
-        poked = true;
-        link.write('\n').catch(() => undefined);
-        quiet = setTimeout(onQuiet, loginQuietMs);
-      };
-      const rearm = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(onQuiet, loginQuietMs);
-      };
-      const onAbort = () => finish(new RoomError('DeviceTimeout', `login to ${link.description} aborted`));
-      const overall = setTimeout(
-        () => finish(new RoomError('DeviceTimeout', `no login banner from ${link.description} within ${loginTimeoutMs} ms`)),
-        loginTimeoutMs,
-      );
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.loginAbort = finish;
-      this.loginHandler = (m) => {
+    let loggedIn = false;
+    let poked = this.ctx.transport.type === 'ssh';
+    let quiet: NodeJS.Timeout | undefined;
+    return this.link.request<void>({
+      label: `login to ${link.description}`,
+      timeoutMs: loginTimeoutMs,
+      signal,
+      timedOut: () => new RoomError('DeviceTimeout', `no login banner from ${link.description} within ${loginTimeoutMs} ms`),
+      aborted: () => new RoomError('DeviceTimeout', `login to ${link.description} aborted`),
+      start: (reply) => {
+        const onQuiet = () => {
+          if (loggedIn || poked) return reply.resolve();
+          poked = true;
+          link.write('\n').catch(() => undefined);
+          quiet = setTimeout(onQuiet, loginQuietMs);
+        };
+        const rearm = () => {
+          clearTimeout(quiet);
+          quiet = setTimeout(onQuiet, loginQuietMs);
+        };
+        this.loginHandler = (m) => {
+          rearm();
+          if (m.type === 'login') {
+            if (m.outcome === 'login-prompt') link.write(`${username}\n`).catch(() => undefined);
+            else if (m.outcome === 'password-prompt') link.write(`${password}\n`).catch(() => undefined);
+            else if (m.outcome === 'ok') loggedIn = true;
+            else reply.reject(new RoomError('DeviceError', `login as '${username}' refused by ${link.description}: Login incorrect`));
+          } else if (m.type === 'done' && loggedIn) reply.resolve();
+        };
         rearm();
-        if (m.type === 'login') {
-          if (m.outcome === 'login-prompt') link.write(`${username}\n`).catch(() => undefined);
-          else if (m.outcome === 'password-prompt') link.write(`${password}\n`).catch(() => undefined);
-          else if (m.outcome === 'ok') loggedIn = true;
-          else finish(new RoomError('DeviceError', `login as '${username}' refused by ${link.description}: Login incorrect`));
-        } else if (m.type === 'done' && loggedIn) finish();
-      };
-      rearm();
+      },
+      settled: () => {
+        clearTimeout(quiet);
+        this.loginHandler = undefined;
+      },
     });
   }
 
@@ -284,43 +264,25 @@ class CiscoXapiDriver implements DeviceDriver {
     command: string,
     opts: { signal: AbortSignal; tag?: boolean; expectResult?: boolean },
   ): Promise<XapiResult | undefined> {
-    const previous = this.lock;
-    let release!: () => void;
-    this.lock = new Promise((r) => (release = r));
-    await previous;
-    try {
-      const link = this.link;
-      if (!link || !link.isOpen) throw new RoomError('DeviceOffline', `not connected (sending "${command}")`);
-      if (opts.signal.aborted) throw new RoomError('DeviceTimeout', `"${command}" aborted before it was sent`);
+    return this.link.oneAtATime(() => {
       const resultId = opts.tag === false ? undefined : `roomd-${++this.seq}`;
       const ms = this.ctx.options.commandTimeoutMs;
-      return await new Promise<XapiResult | undefined>((resolve, reject) => {
-        const onAbort = () => pending.settle(new RoomError('DeviceTimeout', `no reply to "${command}" (aborted)`));
-        const timer = setTimeout(() => pending.settle(new RoomError('DeviceTimeout', `no OK/ERROR for "${command}" within ${ms} ms`)), ms);
-        const pending: Pending = {
-          command,
-          ...(resultId ? { resultId } : {}),
-          expectResult: opts.expectResult ?? false,
-          notRecognized: false,
-          settle: (error, result) => {
-            clearTimeout(timer);
-            opts.signal.removeEventListener('abort', onAbort);
-            if (this.pending === pending) this.pending = undefined;
-            if (error) reject(error);
-            else resolve(result);
-          },
-        };
-        opts.signal.addEventListener('abort', onAbort, { once: true });
-        this.pending = pending;
-        link.write(encodeLine(command, resultId)).catch((err: Error) => pending.settle(new RoomError('DeviceOffline', err.message)));
+      return this.link.request<XapiResult | undefined>({
+        frame: encodeLine(command, resultId),
+        label: `"${command}"`,
+        timeoutMs: ms,
+        signal: opts.signal,
+        timedOut: () => new RoomError('DeviceTimeout', `no OK/ERROR for "${command}" within ${ms} ms`),
+        aborted: () => new RoomError('DeviceTimeout', `no reply to "${command}" (aborted)`),
+        start: (reply) => {
+          this.pending = { command, ...(resultId ? { resultId } : {}), expectResult: opts.expectResult ?? false, notRecognized: false, reply };
+        },
+        settled: () => (this.pending = undefined),
       });
-    } finally {
-      release();
-    }
+    });
   }
 
-  private onData(link: ByteTransport, chunk: Buffer): void {
-    if (link !== this.link) return;
+  private onData(chunk: Buffer): void {
     for (const frame of this.framer.push(chunk)) {
       for (const message of this.reader.push(frame.toString('utf8'))) {
         try {
@@ -333,18 +295,6 @@ class CiscoXapiDriver implements DeviceDriver {
     if (this.framer.discarded !== this.discarded) {
       this.ctx.log.warn({ bytes: this.framer.discarded - this.discarded }, 'cisco-xapi: discarded an over-long line');
       this.discarded = this.framer.discarded;
-    }
-  }
-
-  private onClose(link: ByteTransport, error?: Error): void {
-    if (link !== this.link) return;
-    this.link = undefined;
-    const err = error ?? new Error(`${link.description}: closed`);
-    this.pending?.settle(new RoomError('DeviceOffline', `link lost: ${err.message}`));
-    this.loginAbort?.(new RoomError('DeviceOffline', `link lost during login: ${err.message}`));
-    if (this.online) {
-      this.online = false;
-      this.ctx.lost(err);
     }
   }
 
@@ -387,11 +337,11 @@ class CiscoXapiDriver implements DeviceDriver {
     if (!p.done) return;
     const failed = p.done === 'error' || (p.result !== undefined && !p.result.ok);
     if (!failed && p.expectResult && !p.result) return; // OK came before the *r block
-    if (!failed) return p.settle(undefined, p.result);
+    if (!failed) return p.reply.resolve(p.result);
     const reason = p.result?.fields.Reason ?? (p.notRecognized ? 'Command not recognized' : 'ERROR');
     const xpath = p.result?.fields.XPath;
     const name = p.command.replace(/\s+\w+:.*$/, '');
-    p.settle(
+    p.reply.reject(
       new RoomError('DeviceError', `codec rejected "${name}": ${reason}${xpath ? ` (${xpath})` : ''}`, {
         reason,
         ...(p.result ? { result: p.result.name, status: p.result.status } : {}),

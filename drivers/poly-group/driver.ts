@@ -1,9 +1,11 @@
 import {
   RoomError,
   Type,
+  DeviceLink,
   createFramer,
   openByteTransport,
   type ByteTransport,
+  type Reply,
   type DeviceDriver,
   type DeviceState,
   type DriverContext,
@@ -48,7 +50,7 @@ interface Pending {
   command: string;
   matcher: ReturnType<typeof ackMatcher>;
   echoSeen: boolean;
-  settle(error?: Error): void;
+  reply: Reply<void>;
 }
 
 /** Creates a Poly Group Series / HDX driver instance. */
@@ -57,18 +59,19 @@ export function createPolyDriver(ctx: DriverContext<PolyOptions>): DeviceDriver 
 }
 
 class PolyGroupDriver implements DeviceDriver {
-  private link: ByteTransport | undefined;
+  private readonly link = new DeviceLink({
+    open: () => openByteTransport(this.ctx.transport),
+    onData: (chunk, transport) => this.onData(transport, chunk),
+    lost: (err) => this.ctx.lost(err),
+  });
   private readonly framer = createFramer((b) => splitPolyLines(b));
   private telnetRest: Buffer = Buffer.alloc(0);
   private readonly tracker = new CallTracker();
   private pending: Pending | undefined;
-  private lock: Promise<void> = Promise.resolve();
   private lastWrite = 0;
-  private online = false;
   private echo: 'unknown' | 'on' | 'off' = 'unknown';
   /** Set while waiting for the banner: told of every line and of the `->` prompt. */
   private bannerHandler: ((line: PolyLine) => void) | undefined;
-  private bannerAbort: ((err: Error) => void) | undefined;
 
   constructor(private readonly ctx: DriverContext<PolyOptions>) {}
 
@@ -78,33 +81,16 @@ class PolyGroupDriver implements DeviceDriver {
     this.framer.reset();
     this.telnetRest = Buffer.alloc(0);
     this.echo = this.ctx.options.echo === 'auto' ? 'unknown' : this.ctx.options.echo;
-    let link: ByteTransport;
-    try {
-      link = await openByteTransport(t);
-    } catch (err) {
-      throw new RoomError('DeviceOffline', (err as Error).message);
-    }
-    this.link = link;
-    link.onData((chunk) => this.onData(link, chunk));
-    link.onClose((err) => this.onClose(link, err));
-    try {
+    await this.link.connect(async (link) => {
       await this.waitForBanner(link, signal);
       for (const r of REGISTRATIONS) await this.send(r, signal);
       await this.send('mute near get', signal);
       await this.send('getcallstate', signal);
-      this.online = true;
-    } catch (err) {
-      await this.disconnect();
-      throw err;
-    }
+    });
   }
 
   async disconnect(): Promise<void> {
-    this.online = false;
-    const link = this.link;
-    this.link = undefined;
-    this.pending?.settle(new RoomError('DeviceOffline', 'disconnected'));
-    await link?.close().catch(() => undefined);
+    await this.link.disconnect();
   }
 
   /** Keeps the session alive (PlaceOS polls every 50 s) and resynchronises the call state. */
@@ -181,77 +167,58 @@ class PolyGroupDriver implements DeviceDriver {
   /** Answers a `Password:` prompt and waits for the `->` prompt or a quiet line after the banner. */
   private waitForBanner(link: ByteTransport, signal: AbortSignal): Promise<void> {
     const { password, bannerQuietMs, connectTimeoutMs } = this.ctx.options;
-    return new Promise<void>((resolve, reject) => {
-      let quiet: NodeJS.Timeout | undefined;
-      const finish = (err?: Error) => {
-        clearTimeout(quiet);
-        clearTimeout(overall);
-        signal.removeEventListener('abort', onAbort);
-        this.bannerHandler = undefined;
-        this.bannerAbort = undefined;
-        if (err) reject(err);
-        else resolve();
-      };
-      const rearm = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(() => finish(), bannerQuietMs);
-      };
-      const onAbort = () => finish(new RoomError('DeviceTimeout', `connecting to ${link.description} aborted`));
-      const overall = setTimeout(() => finish(new RoomError('DeviceTimeout', `${link.description} never finished its banner`)), connectTimeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.bannerAbort = finish;
-      this.bannerHandler = (line) => {
+    let quiet: NodeJS.Timeout | undefined;
+    return this.link.request<void>({
+      label: `connecting to ${link.description}`,
+      timeoutMs: connectTimeoutMs,
+      signal,
+      timedOut: () => new RoomError('DeviceTimeout', `${link.description} never finished its banner`),
+      aborted: () => new RoomError('DeviceTimeout', `connecting to ${link.description} aborted`),
+      start: (reply) => {
+        const rearm = () => {
+          clearTimeout(quiet);
+          quiet = setTimeout(() => reply.resolve(), bannerQuietMs);
+        };
+        this.bannerHandler = (line) => {
+          rearm();
+          if (line.kind === 'password-prompt') {
+            if (!password) return reply.reject(new RoomError('DeviceError', `${link.description} asks for a password and options.password is empty`));
+            link.write(`${password}\r`).catch(() => undefined);
+          } else if (line.kind === 'prompt') reply.resolve();
+          else if (line.kind === 'error' && /password|denied|incorrect/i.test(line.text)) reply.reject(new RoomError('DeviceError', `password refused: ${line.text}`));
+        };
         rearm();
-        if (line.kind === 'password-prompt') {
-          if (!password) return finish(new RoomError('DeviceError', `${link.description} asks for a password and options.password is empty`));
-          link.write(`${password}\r`).catch(() => undefined);
-        } else if (line.kind === 'prompt') finish();
-        else if (line.kind === 'error' && /password|denied|incorrect/i.test(line.text)) finish(new RoomError('DeviceError', `password refused: ${line.text}`));
-      };
-      rearm();
+      },
+      settled: () => {
+        clearTimeout(quiet);
+        this.bannerHandler = undefined;
+      },
     });
   }
 
   /** Sends one command (paced, one in flight) and waits for its acknowledgement. */
-  private async send(command: string, signal: AbortSignal): Promise<void> {
-    const previous = this.lock;
-    let release!: () => void;
-    this.lock = new Promise((r) => (release = r));
-    await previous;
-    try {
+  private send(command: string, signal: AbortSignal): Promise<void> {
+    return this.link.oneAtATime(async () => {
       const wait = this.lastWrite + this.ctx.options.pacingMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const link = this.link;
-      if (!link || !link.isOpen) throw new RoomError('DeviceOffline', `not connected (sending "${command}")`);
-      if (signal.aborted) throw new RoomError('DeviceTimeout', `"${command}" aborted before it was sent`);
       const ms = this.ctx.options.commandTimeoutMs;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => pending.settle(new RoomError('DeviceTimeout', `no reply to "${command}" (aborted)`));
-        const timer = setTimeout(() => pending.settle(new RoomError('DeviceTimeout', `no acknowledgement of "${command}" within ${ms} ms`)), ms);
-        const pending: Pending = {
-          command,
-          matcher: ackMatcher(command),
-          echoSeen: false,
-          settle: (error) => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', onAbort);
-            if (this.pending === pending) this.pending = undefined;
-            if (error) reject(error);
-            else resolve();
-          },
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.pending = pending;
-        this.lastWrite = Date.now();
-        link.write(`${command}\r`).catch((err: Error) => pending.settle(new RoomError('DeviceOffline', err.message)));
+      return this.link.request<void>({
+        frame: `${command}\r`,
+        label: `"${command}"`,
+        timeoutMs: ms,
+        signal,
+        timedOut: () => new RoomError('DeviceTimeout', `no acknowledgement of "${command}" within ${ms} ms`),
+        aborted: () => new RoomError('DeviceTimeout', `no reply to "${command}" (aborted)`),
+        start: (reply) => {
+          this.pending = { command, matcher: ackMatcher(command), echoSeen: false, reply };
+          this.lastWrite = Date.now();
+        },
+        settled: () => (this.pending = undefined),
       });
-    } finally {
-      release();
-    }
+    });
   }
 
   private onData(link: ByteTransport, chunk: Buffer): void {
-    if (link !== this.link) return;
     let data = chunk;
     if (this.ctx.transport.type === 'tcp') {
       const t = filterTelnet(this.telnetRest.length ? Buffer.concat([this.telnetRest, chunk]) : chunk);
@@ -269,18 +236,6 @@ class PolyGroupDriver implements DeviceDriver {
     }
   }
 
-  private onClose(link: ByteTransport, error?: Error): void {
-    if (link !== this.link) return;
-    this.link = undefined;
-    const err = error ?? new Error(`${link.description}: closed`);
-    this.pending?.settle(new RoomError('DeviceOffline', `link lost: ${err.message}`));
-    this.bannerAbort?.(new RoomError('DeviceOffline', `link lost before the banner ended: ${err.message}`));
-    if (this.online) {
-      this.online = false;
-      this.ctx.lost(err);
-    }
-  }
-
   private onLine(text: string): void {
     const line = parsePolyLine(text);
     if (this.bannerHandler) return this.bannerHandler(line);
@@ -295,16 +250,16 @@ class PolyGroupDriver implements DeviceDriver {
         return;
       }
       this.applyState(line);
-      return p.settle();
+      return p.reply.resolve();
     }
     this.applyState(line);
     if (!p) return;
     const verdict: AckVerdict = p.matcher.match(line);
     if (verdict === 'ack') {
       if (this.echo === 'unknown') this.echo = p.echoSeen ? 'on' : 'off';
-      p.settle();
+      p.reply.resolve();
     } else if (verdict === 'fail') {
-      p.settle(new RoomError('DeviceError', line.kind === 'error' || line.kind === 'info' ? line.text : `codec refused "${p.command}"`));
+      p.reply.reject(new RoomError('DeviceError', line.kind === 'error' || line.kind === 'info' ? line.text : `codec refused "${p.command}"`));
     }
   }
 

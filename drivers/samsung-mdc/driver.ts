@@ -1,8 +1,9 @@
 import {
   RoomError,
   Type,
-  openByteTransport,
+  DeviceLink,
   type ByteTransport,
+  type Reply,
   type DeviceDriver,
   type DriverContext,
   type QueuePolicy,
@@ -50,8 +51,7 @@ export type MdcOptions = Static<typeof MdcOptions>;
 interface Pending {
   rcmd: number;
   label: string;
-  resolve(values: Buffer): void;
-  reject(err: Error): void;
+  reply: Reply<Buffer>;
 }
 
 /**
@@ -59,54 +59,37 @@ interface Pending {
  * and a command never interleave on the wire); each reply is validated and matched by its r-cmd.
  */
 export class MdcDriver implements DeviceDriver {
-  private transport: ByteTransport | undefined;
+  private readonly link: DeviceLink;
   private buffer: Buffer = Buffer.alloc(0);
   private tail = ''; // last bytes as text, to spot a greeting split across chunks
   private pending: Pending | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
   private tlsError: RoomError | undefined;
   private statusUnsupported = false;
-  /** True once connect() finished: only then is a dead link reported through ctx.lost. */
-  private connected = false;
   private readonly id: number;
   private readonly broadcast: boolean;
 
   constructor(private readonly ctx: DriverContext<MdcOptions>) {
     this.id = wireId(ctx.options.displayId, ctx.options.idZeroOnWire);
     this.broadcast = this.id === BROADCAST_ID;
+    this.link = new DeviceLink({
+      open: ctx.transport,
+      onData: (chunk, transport) => this.onData(transport, chunk),
+      lost: (err) => ctx.lost(err),
+    });
   }
 
   async connect(signal: AbortSignal): Promise<void> {
     this.tlsError = undefined;
-    this.connected = false;
     this.buffer = Buffer.alloc(0);
     this.tail = '';
-    const transport = await openByteTransport(this.ctx.transport);
-    this.transport = transport;
-    transport.onData((chunk) => this.onData(transport, chunk));
-    transport.onClose((err) => {
-      if (this.transport !== transport) return;
-      this.transport = undefined;
-      this.failPending(new RoomError('DeviceOffline', `${transport.description}: link closed`));
-      if (err && this.connected) this.ctx.lost(err);
-    });
-    try {
+    await this.link.connect(async () => {
       // Nobody answers a broadcast: nothing to handshake with.
       if (!this.broadcast) await this.refresh(signal);
-      this.connected = true;
-    } catch (err) {
-      this.transport = undefined;
-      await transport.close();
-      throw err;
-    }
+    });
   }
 
   async disconnect(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    this.connected = false;
-    this.failPending(new RoomError('DeviceOffline', 'disconnected'));
-    await transport?.close().catch(() => {});
+    await this.link.disconnect();
   }
 
   async poll(signal: AbortSignal): Promise<void> {
@@ -224,63 +207,40 @@ export class MdcDriver implements DeviceDriver {
 
   /** Queues one request behind any in flight; resolves with the ACK's values (after the r-cmd). */
   private request(cmd: number, data: number[], signal: AbortSignal): Promise<Buffer> {
-    const run = () => this.requestNow(cmd, data, signal);
-    const result = this.chain.then(run, run);
-    this.chain = result.catch(() => {});
-    return result;
+    return this.link.oneAtATime(() => this.requestNow(cmd, data, signal));
   }
 
-  private requestNow(cmd: number, data: number[], signal: AbortSignal): Promise<Buffer> {
+  private async requestNow(cmd: number, data: number[], signal: AbortSignal): Promise<Buffer> {
     const label = `${data.length ? 'set' : 'get'} ${CMD_NAMES[cmd] ?? hexByte(cmd)}${data.length ? ` ${data.join(',')}` : ''}`;
-    if (this.tlsError) return Promise.reject(this.tlsError);
-    const transport = this.transport;
-    if (!transport?.isOpen) return Promise.reject(new RoomError('DeviceOffline', `${label}: not connected`));
-    if (signal.aborted) return Promise.reject(signal.reason ?? new RoomError('DeviceTimeout', `${label}: aborted`));
+    if (this.tlsError) throw this.tlsError;
     const frame = encodeRequest(cmd, this.id, data);
-    this.ctx.log.debug({ tx: toHex(frame) }, label);
-    if (this.broadcast) return transport.write(frame).then(() => Buffer.alloc(0));
-    return new Promise<Buffer>((resolve, reject) => {
-      const timeoutMs = this.ctx.options.replyTimeoutMs;
-      const finish = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        if (this.pending === entry) this.pending = undefined;
-      };
-      const timer = setTimeout(() => {
-        finish();
+    if (this.broadcast) {
+      const transport = this.link.require(label);
+      if (signal.aborted) throw signal.reason ?? new RoomError('DeviceTimeout', `${label}: aborted`);
+      this.ctx.log.debug({ tx: toHex(frame) }, label);
+      await transport.write(frame);
+      return Buffer.alloc(0);
+    }
+    const timeoutMs = this.ctx.options.replyTimeoutMs;
+    return this.link.request<Buffer>({
+      frame,
+      label,
+      timeoutMs,
+      signal,
+      timedOut: () => {
         this.buffer = Buffer.alloc(0); // a half frame or false header must not swallow the next reply
-        reject(
-          new RoomError(
-            'DeviceTimeout',
-            `${label}: no reply from display id ${this.ctx.options.displayId} (sent as ${hexByte(this.id)}) within ${timeoutMs} ms` +
-              (this.ctx.options.displayId === 0 ? "; if the display never answers, try idZeroOnWire 'FF'" : ''),
-          ),
+        return new RoomError(
+          'DeviceTimeout',
+          `${label}: no reply from display id ${this.ctx.options.displayId} (sent as ${hexByte(this.id)}) within ${timeoutMs} ms` +
+            (this.ctx.options.displayId === 0 ? "; if the display never answers, try idZeroOnWire 'FF'" : ''),
         );
-      }, timeoutMs);
-      const onAbort = () => {
-        finish();
-        reject(signal.reason instanceof Error ? signal.reason : new RoomError('DeviceTimeout', `${label}: aborted`));
-      };
-      const entry: Pending = {
-        rcmd: cmd,
-        label,
-        resolve: (values) => {
-          finish();
-          resolve(values);
-        },
-        reject: (err) => {
-          finish();
-          reject(err);
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.pending = entry;
-      transport.write(frame).catch((err: Error) => entry.reject(new RoomError('DeviceOffline', `${label}: ${err.message}`)));
+      },
+      start: (reply) => {
+        this.ctx.log.debug({ tx: toHex(frame) }, label);
+        this.pending = { rcmd: cmd, label, reply };
+      },
+      settled: () => (this.pending = undefined),
     });
-  }
-
-  private failPending(err: Error): void {
-    this.pending?.reject(err);
   }
 
   /** Never throws: every oddity from the display is logged and survived. */
@@ -309,12 +269,9 @@ export class MdcDriver implements DeviceDriver {
       { reason: 'tls-required' },
     );
     this.ctx.log.error(this.tlsError.message);
-    this.failPending(this.tlsError);
+    this.pending?.reply.reject(this.tlsError);
     // During connect() the handshake request carries the error; afterwards the link is useless.
-    if (this.connected && this.transport === transport) {
-      this.connected = false;
-      this.ctx.lost(this.tlsError);
-    }
+    this.link.reportLost(transport, this.tlsError);
   }
 
   private onFrame(frame: Buffer): void {
@@ -339,7 +296,7 @@ export class MdcDriver implements DeviceDriver {
       return;
     }
     if (reply.kind === 'nak') {
-      pending.reject(
+      pending.reply.reject(
         new RoomError('DeviceError', `display refused '${pending.label}' (NAK, error code ${hexByte(reply.error)})`, {
           nak: reply.error,
           command: hexByte(reply.rcmd),
@@ -347,6 +304,6 @@ export class MdcDriver implements DeviceDriver {
       );
       return;
     }
-    pending.resolve(reply.values);
+    pending.reply.resolve(reply.values);
   }
 }

@@ -2,8 +2,8 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   RoomError,
   Type,
-  openByteTransport,
-  type ByteTransport,
+  DeviceLink,
+  type Reply,
   type DeviceDriver,
   type DriverContext,
   type QueuePolicy,
@@ -66,8 +66,7 @@ interface Pending {
   param: string;
   index: number | null;
   value?: string;
-  resolve(): void;
-  reject(err: Error): void;
+  reply: Reply<void>;
   errTimer?: NodeJS.Timeout;
 }
 
@@ -77,12 +76,10 @@ interface Pending {
  * is pinned on that one (the device does not say which command failed).
  */
 export class ShureDriver implements DeviceDriver {
-  private transport: ByteTransport | undefined;
+  private readonly link: DeviceLink;
   private decoder = new StringDecoder('utf8');
   private text = '';
   private pending: Pending | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
-  private connected = false;
   /** The last frame sent without awaiting a reply (GET ALL), to attribute a stray ERR in the log. */
   private lastUnawaited: { frame: string; at: number } | undefined;
   private getAllRejected = false;
@@ -96,27 +93,19 @@ export class ShureDriver implements DeviceDriver {
     this.profile = MODELS[ctx.options.model];
     const count = ctx.options.channels ?? this.profile.channels;
     this.channels = Array.from({ length: count }, (_, i) => ({ index: i + 1, name: null, muted: null, gain: null }));
+    this.link = new DeviceLink({
+      open: ctx.transport,
+      onData: (chunk) => this.onData(chunk),
+      lost: (err) => ctx.lost(err),
+      onClose: () => this.stopLevelTimer(),
+    });
   }
 
   async connect(signal: AbortSignal): Promise<void> {
-    this.connected = false;
     this.text = '';
     this.decoder = new StringDecoder('utf8');
     this.getAllRejected = false;
-    const transport = await openByteTransport(this.ctx.transport);
-    this.transport = transport;
-    transport.onData((chunk) => this.onData(chunk));
-    transport.onClose((err) => {
-      if (this.transport !== transport) return;
-      this.transport = undefined;
-      this.stopLevelTimer();
-      this.pending?.reject(new RoomError('DeviceOffline', `${transport.description}: link closed`));
-      if (err && this.connected) {
-        this.connected = false;
-        this.ctx.lost(err);
-      }
-    });
-    try {
+    await this.link.connect(async () => {
       this.ctx.update({ channels: this.channels.map((c) => ({ ...c })) }, 'connect');
       // Everything the device knows comes back as REPs, in no order we could wait on; the mute GET
       // after it is the handshake (the device answers in order, so the dump has arrived by then).
@@ -128,21 +117,12 @@ export class ShureDriver implements DeviceDriver {
         await this.sendUnawaited(otherForm);
       }
       await this.applyOptions(signal);
-      this.connected = true;
-    } catch (err) {
-      this.transport = undefined;
-      await transport.close();
-      throw err;
-    }
+    });
   }
 
   async disconnect(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    this.connected = false;
     this.stopLevelTimer();
-    this.pending?.reject(new RoomError('DeviceOffline', 'disconnected'));
-    await transport?.close().catch(() => {});
+    await this.link.disconnect();
   }
 
   /** Liveness only: every value we show is pushed by the device. */
@@ -203,8 +183,7 @@ export class ShureDriver implements DeviceDriver {
   }
 
   private async sendUnawaited(frame: string): Promise<void> {
-    const transport = this.transport;
-    if (!transport?.isOpen) throw new RoomError('DeviceOffline', `${frame}: not connected`);
+    const transport = this.link.require(frame);
     this.lastUnawaited = { frame, at: Date.now() };
     this.ctx.log.debug({ tx: frame }, 'send');
     await transport.write(frame);
@@ -220,60 +199,23 @@ export class ShureDriver implements DeviceDriver {
     expectValue?: string,
     frameOverride?: string,
   ): Promise<void> {
-    const run = () => this.requestNow(type, param, index, values, signal, expectValue, frameOverride);
-    const result = this.chain.then(run, run);
-    this.chain = result.catch(() => {});
-    return result;
-  }
-
-  private requestNow(
-    type: 'GET' | 'SET',
-    param: string,
-    index: number | null,
-    values: ReadonlyArray<string | number>,
-    signal: AbortSignal,
-    expectValue?: string,
-    frameOverride?: string,
-  ): Promise<void> {
     const frame = frameOverride ?? encodeMessage(type, param, { index, indexDigits: this.profile.indexDigits, values });
-    const transport = this.transport;
-    if (!transport?.isOpen) return Promise.reject(new RoomError('DeviceOffline', `${frame}: not connected`));
-    if (signal.aborted) return Promise.reject(signal.reason ?? new RoomError('DeviceTimeout', `${frame}: aborted`));
-    return new Promise<void>((resolve, reject) => {
-      const timeoutMs = this.ctx.options.replyTimeoutMs;
-      const finish = () => {
-        clearTimeout(timer);
-        clearTimeout(entry.errTimer);
-        signal.removeEventListener('abort', onAbort);
-        if (this.pending === entry) this.pending = undefined;
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new RoomError('DeviceTimeout', `${frame}: no REP ${param} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onAbort = () => {
-        finish();
-        reject(signal.reason instanceof Error ? signal.reason : new RoomError('DeviceTimeout', `${frame}: aborted`));
-      };
-      const entry: Pending = {
-        label: frame,
-        param,
-        index,
-        value: expectValue,
-        resolve: () => {
-          finish();
-          resolve();
-        },
-        reject: (err) => {
-          finish();
-          reject(err);
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.pending = entry;
-      this.ctx.log.debug({ tx: frame }, 'send');
-      transport.write(frame).catch((err: Error) => entry.reject(new RoomError('DeviceOffline', `${frame}: ${err.message}`)));
-    });
+    const timeoutMs = this.ctx.options.replyTimeoutMs;
+    return this.link.oneAtATime(() => this.link.request<void>({
+      frame,
+      label: frame,
+      timeoutMs,
+      signal,
+      timedOut: () => new RoomError('DeviceTimeout', `${frame}: no REP ${param} within ${timeoutMs} ms`),
+      start: (reply) => {
+        this.pending = { label: frame, param, index, value: expectValue, reply };
+        this.ctx.log.debug({ tx: frame }, 'send');
+      },
+      settled: () => {
+        clearTimeout(this.pending?.errTimer);
+        this.pending = undefined;
+      },
+    }));
   }
 
   /** Never throws: garbage and odd frames are logged and survived. */
@@ -335,7 +277,7 @@ export class ShureDriver implements DeviceDriver {
         break;
     }
     const pending = this.pending;
-    if (pending && answers(msg, pending.param, pending.index, pending.value)) pending.resolve();
+    if (pending && answers(msg, pending.param, pending.index, pending.value)) pending.reply.resolve();
   }
 
   /**
@@ -349,7 +291,7 @@ export class ShureDriver implements DeviceDriver {
       return;
     }
     pending.errTimer = setTimeout(() => {
-      pending.reject(
+      pending.reply.reject(
         new RoomError(
           'DeviceError',
           `the device answered '${pending.label}' with < REP ERR > (unknown command, wrong channel index or unsupported value; ` +
@@ -359,10 +301,13 @@ export class ShureDriver implements DeviceDriver {
       );
     }, this.ctx.options.errGraceMs);
     // If the REP arrives in the grace period the request resolves and the ERR was someone else's.
-    const resolve = pending.resolve;
-    pending.resolve = () => {
-      this.onStrayErr(`before the REP answering '${pending.label}'`);
-      resolve();
+    const resolve = pending.reply.resolve;
+    pending.reply = {
+      ...pending.reply,
+      resolve: () => {
+        this.onStrayErr(`before the REP answering '${pending.label}'`);
+        resolve();
+      },
     };
   }
 
@@ -383,7 +328,7 @@ export class ShureDriver implements DeviceDriver {
   private flushLevels(): void {
     this.stopLevelTimer();
     const levels = this.levels;
-    if (!levels || !this.transport) return;
+    if (!levels || !this.link.transport) return;
     this.lastLevelAt = performance.now();
     // `level` is the loudest output, 0–60 as the device meters it; `levels` keeps each output.
     this.ctx.update({ level: Math.max(...levels), levels: [...levels] }, 'meter');

@@ -8,17 +8,9 @@ import {
 } from '../../src/sdk/index.ts';
 import type { ViscaLink } from './link.ts';
 import type { ViscaCameraOptions } from './options.ts';
-import {
-  BROADCAST,
-  checkRawPacket,
-  decodePanTilt,
-  decodePower,
-  decodeReply,
-  decodeZoom,
-  encode,
-  parseHex,
-  toHex,
-} from './protocol.ts';
+import { presetNumber } from './presets.ts';
+import { decodePanTilt, decodePower, decodeReply, decodeZoom, encode, toHex } from './protocol.ts';
+import { parseRawPacket, sendRawPacket } from './raw-packet.ts';
 import { ViscaSession, type CommandAck } from './session.ts';
 import { positionToUnit, speedByte, unitToPosition, unitToZoom, zoomSpeedNibble, zoomToUnit, type AxisRange } from './units.ts';
 
@@ -135,19 +127,25 @@ export class ViscaCameraDriver implements DeviceDriver {
         this.ctx.update({ preset: null }, 'home');
         return;
       case 'recallPreset': {
-        const preset = this.presetNumber(args.preset as number | string);
+        const preset = presetNumber(args.preset as number | string, this.o);
         this.afterMotion(await this.send(encode.memory(a, 'recall', preset, this.o.presetEncoding), `recallPreset ${preset}`, signal));
         this.ctx.update({ preset }, 'recallPreset acknowledged');
         return;
       }
       case 'storePreset': {
-        const preset = this.presetNumber(args.preset as number | string);
+        const preset = presetNumber(args.preset as number | string, this.o);
         await this.send(encode.memory(a, 'set', preset, this.o.presetEncoding), `storePreset ${preset}`, signal);
         this.ctx.update({ preset }, 'storePreset acknowledged');
         return;
       }
-      case 'send':
-        return this.sendRaw(String(args.data), signal);
+      case 'send': {
+        // The reply lands in state.rawReply.
+        const bytes = parseRawPacket(String(args.data));
+        const label = `raw ${toHex(bytes)}`;
+        const reply = await sendRawPacket(this.requireSession(), bytes, label, this.setup.serialChain, signal);
+        this.ctx.update({ rawReply: toHex(reply) }, label);
+        return;
+      }
       default:
         throw new RoomError('Unsupported', `VISCA cameras have no '${command.command}' command`);
     }
@@ -353,52 +351,5 @@ export class ViscaCameraDriver implements DeviceDriver {
       this.afterMotion(await this.send(encode.zoomDirect(this.address, unitToZoom(args.zoom, r.zoom)), 'goto (zoom direct)', signal));
     }
     this.ctx.update({ preset: null }, 'goto');
-  }
-
-  /** A preset number, or a name from options.presets, checked against the camera's range. */
-  private presetNumber(ref: number | string): number {
-    let n: number | undefined;
-    if (typeof ref === 'number') n = ref;
-    else if (/^\d+$/.test(ref.trim())) n = Number(ref.trim());
-    else {
-      const wanted = ref.trim().toLowerCase();
-      const found = Object.entries(this.o.presets).find(([, name]) => name.trim().toLowerCase() === wanted);
-      if (!found || !/^\d+$/.test(found[0])) {
-        const known = Object.entries(this.o.presets).map(([k, v]) => `${k} "${v}"`).join(', ') || 'none configured';
-        throw new RoomError('BadArgs', `args.preset: no preset named '${ref}' (known: ${known})`);
-      }
-      n = Number(found[0]);
-    }
-    const max = this.o.presetEncoding === 'nibble' ? Math.min(15, this.o.maxPreset) : this.o.maxPreset;
-    if (!Number.isInteger(n) || n < 0 || n > max) {
-      throw new RoomError('BadArgs', `args.preset: ${n} is outside this camera's presets 0–${max}`);
-    }
-    return n;
-  }
-
-  /** `send {data}`: a technician's hex packet, checked, then routed by its kind. The reply lands in state.rawReply. */
-  private async sendRaw(data: string, signal: AbortSignal): Promise<void> {
-    let bytes: Buffer;
-    try {
-      bytes = parseHex(data);
-    } catch (err) {
-      throw new RoomError('BadArgs', `args.data: ${(err as Error).message} (expected hex bytes like "81 09 04 00 FF")`);
-    }
-    const problem = checkRawPacket(bytes);
-    if (problem) throw new RoomError('BadArgs', `args.data: ${problem}`);
-    const session = this.requireSession();
-    const label = `raw ${toHex(bytes)}`;
-    let reply: Buffer;
-    if (bytes[0] === BROADCAST) {
-      if (!this.setup.serialChain) throw new RoomError('BadArgs', 'args.data: broadcasts (88 …) do not exist over IP');
-      reply = await session.broadcast(bytes, label, (f) => f[0] === BROADCAST, signal);
-    } else if ((bytes[1]! & 0xf0) === 0x20 && bytes.length === 3) {
-      reply = await session.cancel(bytes, label, signal);
-    } else if (bytes[1] === 0x09) {
-      reply = (await session.inquiry(bytes, label, signal)).frame;
-    } else {
-      reply = (await session.command(bytes, label, signal)).frame;
-    }
-    this.ctx.update({ rawReply: toHex(reply) }, label);
   }
 }

@@ -265,7 +265,7 @@ export function resolveSecrets(config: Pick<RoomdConfig, 'http'> & Partial<Pick<
       if (!value) problems.add(at, `secret file ${file} is empty`);
       return value;
     } catch (err) {
-      problems.add(at, `cannot read secret file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      problems.add(at, `cannot read secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return undefined;
     }
   };

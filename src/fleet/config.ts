@@ -35,7 +35,7 @@ export const FleetConfig = Type.Object(
     database: Type.String({ minLength: 1, description: 'the collector\'s SQLite file (relative paths are relative to this file)' }),
     locale: Type.Union([Type.Literal('fr'), Type.Literal('en')], { default: 'fr', description: 'the fleet page\'s language' }),
     timezone: Type.Optional(Type.String({ description: 'IANA time zone of the territory, for months and bare dates in reports; default: the system\'s' })),
-    rooms: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), Type.Object({ name: Type.String({ minLength: 1 }) }, strict), { description: 'display names of rooms by id (rooms do not publish theirs)' })),
+    rooms: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }), Type.Object({ name: Type.String({ minLength: 1 }) }, strict), { description: 'display names of rooms by id (rooms do not publish theirs)', additionalProperties: false })),
   },
   strict,
 );

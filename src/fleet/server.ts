@@ -2,8 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { Type } from '@sinclair/typebox';
 import { allows, Authenticator } from '../api/auth.ts';
 import { errorHandler, sendError } from '../api/common/http-errors.ts';
-import { guardRequest } from '../api/rest/request-guard.ts';
-import { DateParam } from '../api/rest/session-routes.ts';
+import { DateParam } from '../api/common/date-param.ts';
+import { guardRequest } from '../api/common/request-guard.ts';
 import { assertMatches } from '../core/command.ts';
 import { RoomError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';

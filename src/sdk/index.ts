@@ -11,3 +11,4 @@ export * from '../transports/index.ts';
 export { Type, type Static, type TObject } from '@sinclair/typebox';
 export * from './call-tracker.ts';
 export * from './call-status.ts';
+export * from './device-link.ts';

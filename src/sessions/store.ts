@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { isRoomError, RoomError } from '../core/errors.ts';
 import { AuditLog } from './audit-log.ts';
@@ -8,13 +7,14 @@ import type { Report } from './report.ts';
 import type { OutboxCursor, SessionDb } from './session-db.ts';
 import { SessionFile } from './session-file.ts';
 import { describeStorageFault, isStorageFault } from './storage-fault.ts';
+import { PendingSessions } from './pending-sessions.ts';
+import { callOp, callPatchMs, endOp, faultOp, instantMs, startOp, type InputContext } from './session-input.ts';
 import { systemTimeZone, toMs } from './time.ts';
 import { co2ForKm, computeTravel, totalKm } from './travel.ts';
 import type {
   AuditInput, AuditRecord, CallInput, CallPatch, CallRecord, EndSessionInput, FaultInput, Instant,
   SessionFilter, SessionRecord, StartSessionInput, TravelInput,
 } from './types.ts';
-import { applyToRecord, opSession, recordOfStart, startOpOf, type StoredTravel, type WriteOp } from './write-ops.ts';
 import { openConnection, resolveOptions, type ResolvedStoreOptions, type SessionStoreOptions } from './store-options.ts';
 
 export type { SessionStoreOptions } from './store-options.ts';
@@ -22,8 +22,6 @@ export type { SessionStoreOptions } from './store-options.ts';
 export { MAX_LIST_LIMIT } from './queries.ts';
 
 const DAY_MS = 86_400_000;
-const END_REASONS = new Set(['user', 'idle', 'night', 'shutdown', 'booking']);
-
 
 /**
  * The session log: meetings, their calls and faults, and the command audit trail, in one SQLite
@@ -42,10 +40,9 @@ export class SessionStore {
   readonly timeZone: string;
   readonly path: string;
   private readonly file: SessionFile;
-  /** Sessions with queued writes, as they will be once written; the open one is always here too. */
-  private readonly memory = new Map<string, SessionRecord>();
-  private current: string | undefined;
-  private memoryCallId = 0;
+  private readonly pending: PendingSessions;
+  /** How requests become write ops: the room, its zone, the clock, the travel tables. */
+  private readonly input: InputContext;
   private recoverOnOpen = false;
   private readonly auditLog: AuditLog;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -70,15 +67,12 @@ export class SessionStore {
         onOpened: () => {
           if (!this.recoverOnOpen) return;
           this.recoverOnOpen = false;
-          this.recover(this.now(), this.current);
+          this.recover(this.now(), this.pending.currentId);
         },
-        runningMeeting: () => {
-          const open = this.current ? this.memory.get(this.current) : undefined;
-          return open && startOpOf(open);
-        },
+        runningMeeting: () => this.pending.runningOp(),
         afterReplay: () => {
           if (this.auditLog.flush()) {
-            this.settled();
+            this.pending.settled();
             return true;
           }
           this.file.degrade(new Error(`audit writes failing: ${this.auditLog.lastError}`));
@@ -88,6 +82,17 @@ export class SessionStore {
       conn,
       openError,
     );
+    this.pending = new PendingSessions(this.file);
+    this.input = {
+      room: this.room,
+      timeZone: this.timeZone,
+      now: () => this.now(),
+      travel: (input) => {
+        const entries = computeTravel(input, options.sites, { carpoolSeats: options.carpoolSeats });
+        const km = totalKm(entries);
+        return { entries, km, co2: co2ForKm(km, options.co2KgPerKm) };
+      },
+    };
     const tick = setInterval(() => this.file.tick(), options.retryMs ?? 5000);
     tick.unref();
     this.timers.push(tick);
@@ -131,71 +136,10 @@ export class SessionStore {
     return this.options.now ? this.options.now() : Date.now();
   }
 
-  private ms(value: Instant | undefined, field: string): number {
-    return value === undefined ? this.now() : toMs(value, field, this.timeZone);
-  }
-
-  private travel(input: readonly TravelInput[] | undefined): StoredTravel {
-    const entries = computeTravel(input, this.options.sites, { carpoolSeats: this.options.carpoolSeats });
-    const km = totalKm(entries);
-    return { entries, km, co2: co2ForKm(km, this.options.co2KgPerKm) };
-  }
-
-  /** The session as it is now: its queued version, else the stored one. */
-  private lookup(id: string): SessionRecord | undefined {
-    const inMemory = this.memory.get(id);
-    if (inMemory) return inMemory;
-    return this.file.read((db) => db.get(id));
-  }
-
   private mustExist(id: string): SessionRecord {
-    const record = this.lookup(id);
+    const record = this.pending.lookup(id);
     if (!record) throw new RoomError('NotFound', `no session ${JSON.stringify(id)}`);
     return record;
-  }
-
-  /**
-   * Writes `op`, or queues it when the file cannot take it. Either way the session's record after
-   * the op is returned (read back from the file when it was written).
-   */
-  private write(op: WriteOp, before?: SessionRecord): SessionRecord | undefined {
-    const id = opSession(op);
-    let outcome: 'written' | 'queued';
-    try {
-      outcome = this.file.write(op);
-    } catch (err) {
-      throw constraintAsConflict(err);
-    }
-    if (outcome === 'written') {
-      if (id === null) return undefined;
-      let stored: SessionRecord | undefined;
-      try {
-        stored = this.file.read((db) => db.get(id));
-      } catch (err) {
-        if (!isRoomError(err, 'Unavailable')) throw err;
-        // Written, but not readable back this instant: answer from what we know.
-        const base = this.memory.get(id) ?? before ?? (op.kind === 'start' ? recordOfStart(op) : undefined);
-        stored = base && (op.kind === 'start' ? base : applyToRecord(base, op, () => --this.memoryCallId));
-      }
-      if (stored && id === this.current) this.memory.set(id, stored);
-      if (stored && stored.status !== 'open') this.memory.delete(id);
-      return stored;
-    }
-    if (id === null) return undefined;
-    const base = this.memory.get(id) ?? before ?? (op.kind === 'start' ? recordOfStart(op) : undefined);
-    if (!base) return undefined;
-    const after = op.kind === 'start' ? base : applyToRecord(base, op, () => --this.memoryCallId);
-    this.memory.set(id, after);
-    return after;
-  }
-
-  /** Everything queued is written: the file is the truth again (the running meeting stays cached). */
-  private settled(): void {
-    for (const id of [...this.memory.keys()]) if (id !== this.current) this.memory.delete(id);
-    if (this.current) {
-      const stored = this.file.current?.get(this.current);
-      if (stored) this.memory.set(this.current, stored);
-    }
   }
 
   /**
@@ -203,22 +147,17 @@ export class SessionStore {
    * it. Throws `Conflict` if one is already open and `BadArgs` for bad travel entries.
    */
   startSession(input: StartSessionInput): SessionRecord {
-    const at = this.ms(input.at, 'at');
-    if (typeof input.startedBy !== 'string' || input.startedBy === '') throw new RoomError('BadArgs', 'startedBy is required');
-    const travel = this.travel(input.avoidedTravel);
+    const op = startOp(this.input, input);
     const open = this.openSession();
     if (open) throw new RoomError('Conflict', `a meeting is already in progress (session ${open.id})`, { sessionId: open.id });
-    const op: WriteOp = { kind: 'start', id: randomUUID(), room: this.room, organisation: clean(input.organisation), title: clean(input.title), at, startedBy: input.startedBy, travel, bookingId: clean(input.bookingId) };
-    this.current = op.id;
-    const record = this.write(op) ?? recordOfStart(op);
-    this.memory.set(op.id, record);
+    const record = this.pending.start(op);
     this.options.log.info({ sessionId: op.id, organisation: input.organisation }, 'session started');
     return record;
   }
 
   /** The running meeting's session, if any. */
   openSession(): SessionRecord | undefined {
-    const current = this.current ? this.memory.get(this.current) : undefined;
+    const current = this.pending.running();
     if (current?.status === 'open') return current;
     if (!this.file.current) return undefined;
     try {
@@ -234,25 +173,20 @@ export class SessionStore {
 
   /** Closes an open session (durably, or queued). `NotFound` for an unknown id, `Conflict` if it is not open. */
   endSession(id: string, input: EndSessionInput): SessionRecord {
-    if (!END_REASONS.has(input.reason)) {
-      throw new RoomError('BadArgs', `reason must be one of ${[...END_REASONS].join(', ')}, got ${JSON.stringify(input.reason)}`);
-    }
-    const at = this.ms(input.at, 'at');
-    const travel = input.avoidedTravel === undefined ? undefined : this.travel(input.avoidedTravel);
+    const op = endOp(this.input, id, input);
     const before = this.mustExist(id);
     if (before.status !== 'open') throw new RoomError('Conflict', `session ${id} is already ${before.status}`);
-    const after = this.write({ kind: 'end', id, at, endedBy: input.endedBy, reason: input.reason, ...(travel ? { travel } : {}) }, before)!;
-    if (this.current === id) this.current = undefined;
-    if (this.file.queued === 0) this.memory.delete(id);
+    const after = this.pending.write(op, before)!;
+    this.pending.ended(id);
     this.options.log.info({ sessionId: id, reason: input.reason }, 'session ended');
     return after;
   }
 
   /** Replaces a session's avoided travel (technician correction, open or closed session). */
   updateTravel(id: string, avoidedTravel: TravelInput[]): SessionRecord {
-    const travel = this.travel(avoidedTravel);
+    const travel = this.input.travel(avoidedTravel);
     const before = this.mustExist(id);
-    const record = this.write({ kind: 'travel', id, travel }, before)!;
+    const record = this.pending.write({ kind: 'travel', id, travel }, before)!;
     for (const listener of this.correctedListeners) {
       try {
         listener(id);
@@ -302,35 +236,19 @@ export class SessionStore {
 
   /** Notes that the meeting is still going on (cheap; the meeting module may call it every minute). */
   touch(id: string, at?: Instant): void {
-    this.write({ kind: 'touch', id, at: this.ms(at, 'at') });
+    this.pending.write({ kind: 'touch', id, at: instantMs(this.input, at, 'at') });
   }
 
   /** Records a call placed or received during a session. */
   addCall(sessionId: string, call: CallInput): CallRecord {
     const before = this.mustExist(sessionId);
-    const op: WriteOp = {
-      kind: 'call',
-      sessionId,
-      number: String(call.number),
-      direction: call.direction ?? 'outgoing',
-      startedAt: this.ms(call.startedAt, 'startedAt'),
-      connectedAt: optMs(call.connectedAt, 'connectedAt', this.timeZone),
-      endedAt: optMs(call.endedAt, 'endedAt', this.timeZone),
-      outcome: call.outcome ?? null,
-    };
-    const after = this.write(op, before);
+    const after = this.pending.write(callOp(this.input, sessionId, call), before);
     return after?.dialed.at(-1) ?? this.file.read((db) => db.lastCall(sessionId))!;
   }
 
   /** Fills in a call's connection, end and outcome as they become known (needs a writable file). */
   updateCall(callId: number, patch: CallPatch): CallRecord {
-    const updated = this.file.read((db) =>
-      db.updateCall(callId, {
-        ...(patch.connectedAt !== undefined ? { connectedAt: optMs(patch.connectedAt, 'connectedAt', this.timeZone) } : {}),
-        ...(patch.endedAt !== undefined ? { endedAt: optMs(patch.endedAt, 'endedAt', this.timeZone) } : {}),
-        ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
-      }),
-    );
+    const updated = this.file.read((db) => db.updateCall(callId, callPatchMs(this.timeZone, patch)));
     if (!updated) throw new RoomError('NotFound', `no call ${callId}`);
     return updated;
   }
@@ -338,7 +256,7 @@ export class SessionStore {
   /** Records a device fault; `sessionId` null for one outside any meeting. */
   addFault(sessionId: string | null, fault: FaultInput): void {
     const before = sessionId === null ? undefined : this.mustExist(sessionId);
-    this.write({ kind: 'fault', sessionId, at: this.ms(fault.at, 'at'), device: fault.device ?? null, code: String(fault.code), message: String(fault.message) }, before);
+    this.pending.write(faultOp(this.input, sessionId, fault), before);
   }
 
   /** Queues an audit row (see {@link AuditLog}: batched, never throws, never blocks the command). */
@@ -428,7 +346,7 @@ export class SessionStore {
 
   /** One session, or undefined. */
   get(id: string): SessionRecord | undefined {
-    return this.lookup(id);
+    return this.pending.lookup(id);
   }
 
   /** Sessions started in [from, to) (bare dates: see time.ts), newest first, with the total before paging. */
@@ -438,13 +356,13 @@ export class SessionStore {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new RoomError('BadArgs', `limit must be 1..${MAX_LIST_LIMIT}`);
     if (!Number.isInteger(offset) || offset < 0) throw new RoomError('BadArgs', 'offset must be a whole number ≥ 0');
     const range = filterRange(filter, this.timeZone);
-    return this.file.read((db) => listSessions(db, this.pendingRecords(), range, { limit, offset }));
+    return this.file.read((db) => listSessions(db, this.pending.newerThanFile(), range, { limit, offset }));
   }
 
   /** Meetings held, minutes, km and CO₂ saved in [from, to), by organisation and by month. */
   report(filter: SessionFilter = {}): Report & { bookings: BookingReport } {
     const range = filterRange(filter, this.timeZone);
-    return this.file.read((db) => ({ ...reportSessions(db, this.pendingRecords(), range, this.timeZone), bookings: db.ledger().report(range.from, range.to) }));
+    return this.file.read((db) => ({ ...reportSessions(db, this.pending.newerThanFile(), range, this.timeZone), bookings: db.ledger().report(range.from, range.to) }));
   }
 
   /**
@@ -453,7 +371,7 @@ export class SessionStore {
    * when the calendar looks again after the file is back).
    */
   readonly bookings = {
-    isHeld: (id: string): boolean => [...this.memory.values()].some((r) => r.bookingId === id) || this.readOr((db) => db.ledger().isHeld(id), false),
+    isHeld: (id: string): boolean => this.pending.some((r) => r.bookingId === id) || this.readOr((db) => db.ledger().isHeld(id), false),
     isNoShow: (id: string): boolean => this.readOr((db) => db.ledger().isNoShow(id), false),
     recordNoShow: (booking: LedgerBooking, at: number): boolean => this.readOr((db) => db.ledger().recordNoShow(booking, at), false),
   };
@@ -466,11 +384,6 @@ export class SessionStore {
     }
   }
 
-  /** Sessions whose in-memory version is newer than the file's. */
-  private pendingRecords(): ReadonlyMap<string, SessionRecord> {
-    return this.file.queued > 0 ? this.memory : new Map();
-  }
-
   /** Flushes the audit, tries the queue once more, and closes the database. Idempotent. */
   close(): void {
     if (this.closed) return;
@@ -480,20 +393,4 @@ export class SessionStore {
     this.auditLog.close();
     this.file.close();
   }
-}
-
-/** The one-open-session index refusing a second start (two roomds on one file): a Conflict. */
-function constraintAsConflict(err: unknown): unknown {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
-  return code.startsWith('SQLITE_CONSTRAINT') ? new RoomError('Conflict', `the session log refused the write: ${(err as Error).message}`) : err;
-}
-
-function clean(s: string | null | undefined): string | null {
-  if (typeof s !== 'string') return null;
-  const t = s.trim();
-  return t === '' ? null : t;
-}
-
-function optMs(v: Instant | null | undefined, field: string, timeZone: string): number | null {
-  return v === undefined || v === null ? null : toMs(v, field, timeZone);
 }

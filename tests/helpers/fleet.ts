@@ -46,11 +46,16 @@ export interface TestCollector {
   close(): Promise<void>;
 }
 
-export function testCollector(brokerUrl: string, clientId = `fleet-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`): TestCollector {
+/** `http` replaces the collector's http section (tokens for the page's token prompt). */
+export interface TestCollectorOptions {
+  http?: string;
+}
+
+export function testCollector(brokerUrl: string, clientId = `fleet-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, options: TestCollectorOptions = {}): TestCollector {
   const dir = mkdtempSync(join(tmpdir(), 'roomd-fleet-'));
   const yaml = `
 mqtt: { url: "${brokerUrl}", clientId: ${clientId}, keepaliveSeconds: 5 }
-http: { port: 0 }
+http: ${options.http ?? '{ port: 0 }'}
 database: fleet.db
 rooms: { r1: { name: "Salle une" } }
 `;

@@ -81,6 +81,26 @@ describe.skipIf(!requireTool('systemd-analyze', 'systemd'))('systemd-analyze on 
     expect(code).toBe(0);
   });
 
+  it('roomd-fleet.service: verify reports nothing, security rates it 3.0 or lower', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomd-unit-'));
+    dirs.push(dir);
+    let text = readFileSync(join(root, 'systemd', 'roomd-fleet.service'), 'utf8');
+    try {
+      accessSync('/usr/bin/node', constants.X_OK);
+    } catch {
+      text = text.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `);
+    }
+    writeFileSync(join(dir, 'roomd-fleet.service'), text);
+    const verify = run(['verify', '--man=no', join(dir, 'roomd-fleet.service')], dir);
+    expect(verify.out.trim()).toBe('');
+    expect(verify.code).toBe(0);
+    const { out } = run(['security', '--offline=true', '--no-pager', 'roomd-fleet.service'], dir);
+    const match = /Overall exposure level for roomd-fleet\.service: (\d+(?:\.\d+)?)/.exec(out);
+    expect(match, out).not.toBeNull();
+    expect(Number(match![1]), out).toBeLessThanOrEqual(3.0);
+    expect(directives(text).get('ExecStart')?.[0]).toMatch(/\/opt\/roomd\/bin\/roomd\.js fleet --config \/etc\/roomd\/fleet\.yaml$/);
+  });
+
   it('verify does catch a broken unit (the check can fail)', () => {
     const dir = verifiableCopy();
     const broken = join(dir, 'roomd.service');

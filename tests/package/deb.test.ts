@@ -59,7 +59,7 @@ describe('the Debian package', () => {
   it.skipIf(!hasDpkg)('ships the compiled daemon, production modules only, and the system files where packages put them', async () => {
     const files = (await ok('dpkg-deb', ['--contents', deb])).split('\n').map((line) => line.split(/\s+/).slice(5).join(' ').replace(/^\.\//, '/').replace(/ -> .*/, ''));
     for (const path of ['/usr/bin/roomd', '/usr/bin/roomctl', '/opt/roomd/bin/roomd.js', '/opt/roomd/dist/src/main.js', '/opt/roomd/dist/src/init/run.js',
-      '/opt/roomd/dist/src/api/panel/public/index.html', '/lib/systemd/system/roomd.service', '/usr/lib/sysusers.d/roomd.conf',
+      '/opt/roomd/dist/src/api/panel/public/index.html', '/lib/systemd/system/roomd.service', '/lib/systemd/system/roomd-fleet.service', '/opt/roomd/config/fleet.example.yaml', '/usr/lib/sysusers.d/roomd.conf',
       '/lib/udev/rules.d/99-roomd.rules', '/usr/lib/modules-load.d/roomd.conf', '/etc/roomd/roomd.yaml', '/opt/roomd/node_modules/better-sqlite3/build/Release/better_sqlite3.node']) {
       expect(files, path).toContain(path);
     }

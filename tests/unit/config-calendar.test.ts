@@ -45,7 +45,7 @@ describe('calendar config', () => {
       'room.yaml:3:3 calendar.url: must be http://, https:// (CalDAV or ICS), file:// or a path; got ftp:',
     ]);
     expect(await problems(`${base}calendar:\n  url: https://cal.example/salle/\n  passwordFile: /nonexistent/cal.password\n`)).toEqual([
-      'room.yaml:4:3 calendar.passwordFile: cannot read secret file: ENOENT',
+      'room.yaml:4:3 calendar.passwordFile: cannot read secret file /nonexistent/cal.password: ENOENT',
     ]);
     expect(await problems(`${base}calendar:\n  url: https://cal.example/salle/\n  password: x\n`)).toEqual(['room.yaml:2:1 calendar: a password needs a username']);
   });

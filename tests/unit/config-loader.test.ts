@@ -93,7 +93,7 @@ describe('config loader', () => {
     writeFileSync(join(dir, 'tech.token'), 'abcdefghijklmnopqrstuvwxyz\n');
     const yaml = `${base}http:\n  tokens:\n    - { name: tech, role: technician, tokenFile: ${join(dir, 'tech.token')} }\n    - { name: panel, role: panel, tokenFile: ${join(dir, 'missing')} }\n`;
     const out = await problems(yaml);
-    expect(out).toEqual([`room.yaml:11:35 http.tokens[1].tokenFile: cannot read secret file: ENOENT`]);
+    expect(out).toEqual([`room.yaml:11:35 http.tokens[1].tokenFile: cannot read secret file ${join(dir, 'missing')}: ENOENT`]);
     const ok = await parseConfig(yaml.replace(/\n    - \{ name: panel.*\n/, '\n'), 'room.yaml', registry);
     expect(ok.config.http.tokens[0]!.token).toBe('abcdefghijklmnopqrstuvwxyz');
   });

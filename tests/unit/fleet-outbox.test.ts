@@ -33,7 +33,8 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     store.endSession(s.id, { endedBy: 'panel', reason: 'user', at: 1_800_000_000_000 + i * 3_600_000 + 600_000 });
     return s.id;
   };
-  const turn = () => new Promise((r) => setImmediate(r));
+  /** Longer than the outbox's pause between batches (1 ms here): one more batch has gone. */
+  const turn = () => new Promise((r) => setTimeout(r, 5));
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'roomd-outbox-'));
@@ -44,7 +45,7 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     outbox = new FleetOutbox(store, 'roomd/r1', {
       publish: (topic, payload) => (up ? (sent.push({ topic, body: JSON.parse(payload) }), true) : false),
       subscribe: (topic) => sent.push({ topic: `subscribe ${topic}`, body: null }),
-    }, log, { batchSize: 20, intervalMs: 3_600_000 });
+    }, log, { batchSize: 20, batchPauseMs: 1, intervalMs: 3_600_000 });
   });
   afterEach(() => {
     outbox.stop();
@@ -52,11 +53,13 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sends the whole record with room and revision, oldest first, in batches that let the loop turn', async () => {
+  it('sends the whole record with room and revision, oldest first, in batches with a pause between them', async () => {
     const ids = Array.from({ length: 45 }, (_, i) => close(i));
     outbox.onUp();
     expect(sent[0]!.topic).toBe('subscribe roomd/r1/sessions/ack');
     expect(sent.length - 1).toBe(20); // the first batch only, synchronously
+    await new Promise((r) => setImmediate(r));
+    expect(sent.length - 1).toBe(20); // the next waits for the pause, not just a turn of the loop
     await turn();
     await turn();
     await turn();
@@ -65,6 +68,28 @@ describe('the room\'s fleet outbox (a real session store, a recording link)', ()
     expect(bodies[0]).toMatchObject({ room: 'r1', status: 'closed', organisation: 'org0', dialed: [], faults: [] });
     expect(bodies[0].revision).toBeGreaterThan(0);
     expect(bodies[0]).toEqual({ ...store.get(ids[0]!), room: 'r1', revision: bodies[0].revision });
+  });
+
+  it('keeps at most `window` sessions un-acked: each ack lets the next one go, a reconnect sends the un-acked again', async () => {
+    outbox.stop();
+    outbox = new FleetOutbox(store, 'roomd/r1', {
+      publish: (topic, payload) => (sent.push({ topic, body: JSON.parse(payload) }), true),
+      subscribe: () => {},
+    }, log, { batchSize: 20, batchPauseMs: 1, window: 30, intervalMs: 3_600_000 });
+    const ids = Array.from({ length: 45 }, (_, i) => close(i));
+    const sentIds = () => sent.map((m) => m.body.id as string);
+    outbox.onUp();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(sentIds()).toEqual(ids.slice(0, 30));
+    const ack = (n: number) => outbox.handle('roomd/r1/sessions/ack', Buffer.from(JSON.stringify({ id: ids[n], revision: sent[n]!.body.revision })));
+    for (let n = 0; n < 5; n++) ack(n);
+    for (let i = 0; i < 5; i++) await turn();
+    expect(sentIds()).toEqual(ids.slice(0, 35));
+    // The link dropped and came back: the 30 still un-acked go again, oldest first, nothing acked.
+    sent = [];
+    outbox.onUp();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(sentIds()).toEqual(ids.slice(5, 35));
   });
 
   it('stops sending what the collector acked, and sends it again once corrected', async () => {

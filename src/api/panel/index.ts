@@ -23,7 +23,8 @@ export const PANEL_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const SECURITY_HEADERS: Record<string, string> = {
+/** Headers on every panel response (the fleet page sends the same). */
+export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': PANEL_CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

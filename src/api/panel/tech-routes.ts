@@ -26,7 +26,7 @@ export function techRoutes(ctx: ApiContext, gate: TechGate, assets: Map<string, 
   // Read at each command: a reload may add or remove the PIN.
   const source = () => ({ surface: 'panel' as const, identity: gate.pinRequired ? 'tech-pin' : 'tech-local', role: 'technician' as const });
   // Cross-site POSTs and upgrades never get here: the server's request guard refuses a foreign
-  // Origin on every route (src/api/rest/request-guard.ts).
+  // Origin on every route (src/api/common/request-guard.ts).
   const guard = (request: FastifyRequest) => gate.assert(request);
 
   return async (app: FastifyInstance) => {

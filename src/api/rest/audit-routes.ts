@@ -6,7 +6,7 @@ import type { AuditRecord } from '../../sessions/types.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
-import { DateParam } from './session-routes.ts';
+import { DateParam } from '../common/date-param.ts';
 
 /** Longest page of audit rows one request may ask for. */
 export const MAX_AUDIT_LIMIT = 1000;

@@ -6,7 +6,7 @@ import { toCsv } from '../../sessions/csv.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize } from '../common/http-auth.ts';
 import { documentOnly } from './document-only.ts';
-import { DateParam } from './session-routes.ts';
+import { DateParam } from '../common/date-param.ts';
 
 const Query = Type.Object(
   {

@@ -12,7 +12,7 @@ import { meetingRoutes } from './meeting-routes.ts';
 import { stateRoutes } from './state-routes.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { lazyDocs } from './docs.ts';
-import { guardRequest } from './request-guard.ts';
+import { guardRequest } from '../common/request-guard.ts';
 import { auditRoutes } from './audit-routes.ts';
 
 /** Extra route plugins registered by other modules (sessions, panel, metrics), each given the context. */
@@ -92,7 +92,7 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
     },
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  // Host and Origin before rate limits, authentication or any handler (see request-guard.ts). Added
+  // Host and Origin before rate limits, authentication or any handler (see ../common/request-guard.ts). Added
   // after the WebSocket plugin, whose own onRequest hook must run first: it marks upgrade requests
   // so that a refused upgrade's socket is closed once answered.
   app.addHook('onRequest', async (request) => guardRequest(request, ctx.config.http, !ctx.auth.open));

@@ -7,8 +7,8 @@ import { sessionsToCsv, MAX_LIST_LIMIT } from '../../sessions/index.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize } from '../common/http-auth.ts';
 import { EndRequest } from '../../core/meeting-requests.ts';
+import { DateParam } from '../common/date-param.ts';
 
-export const DateParam = Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)?$', description: 'ISO date, e.g. 2026-11 or 2026-11-27' });
 const ListQuery = Type.Object(
   {
     from: Type.Optional(DateParam),
