@@ -9,7 +9,7 @@ import {
   type QueuePolicy,
   type ValidatedCommand,
 } from '../../src/sdk/index.ts';
-import { CallModel } from './call-model.ts';
+import { BaresipCalls } from './call-events.ts';
 import type { BaresipOptions } from './options.ts';
 import {
   NetstringReader,
@@ -44,7 +44,7 @@ export class BaresipDriver implements DeviceDriver {
   private readonly reader = new NetstringReader();
   private readonly pending = new Map<string, Pending>();
   private seq = 0;
-  private readonly calls: CallModel;
+  private readonly calls: BaresipCalls;
   /** The room's wish ("microphones muted"); applied to every call as it connects. */
   private wantMuted = false;
   /** baresip's audio mute of the live call, as its last `mute` reply said; undefined = unknown/no call. */
@@ -53,7 +53,7 @@ export class BaresipDriver implements DeviceDriver {
   private muteChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: DriverContext<BaresipOptions>) {
-    this.calls = new CallModel(() => new Date(), ctx.options.historySize);
+    this.calls = new BaresipCalls(() => new Date(), ctx.options.historySize);
   }
 
   async connect(signal: AbortSignal): Promise<void> {

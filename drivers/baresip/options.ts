@@ -14,7 +14,7 @@ export const BaresipOptions = Type.Object(
         description: "Sent as baresip's `answermode` on every connect; absent leaves the account's setting alone",
       }),
     ),
-    historySize: Type.Integer({ minimum: 0, maximum: 200, default: 20, description: 'Ended calls kept in the `calls` state field' }),
+    historySize: Type.Integer({ minimum: 0, maximum: 200, default: 20, description: 'Calls kept in the `calls` state field (newest last, the one still up included)' }),
     responseTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 60_000,

@@ -1,5 +1,4 @@
-import type { PowerState, SplitResult } from '../../src/sdk/index.ts';
-import type { CallDirection, CallOutcome } from '../../src/sdk/call-tracker.ts';
+import type { CallDirection, CallOutcome, PowerState, SplitResult } from '../../src/sdk/index.ts';
 
 /**
  * Cisco RoomOS / CE / TC xAPI in terminal output mode (see drivers/cisco-xapi/README.md): pure framing, line

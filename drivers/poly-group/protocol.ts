@@ -1,5 +1,4 @@
-import type { SplitResult } from '../../src/sdk/index.ts';
-import type { CallDirection } from '../../src/sdk/call-tracker.ts';
+import type { CallDirection, SplitResult } from '../../src/sdk/index.ts';
 
 /**
  * Poly/Polycom Group Series and HDX API on Telnet port 24 (see drivers/poly-group/README.md): Telnet option

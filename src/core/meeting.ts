@@ -1,75 +1,22 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { CallState } from './capabilities.ts';
+import type { CallRecord } from './call-record.ts';
 import type { CommandSource } from './command.ts';
 import { EventBus } from './event-bus.ts';
 import { RoomError, toRoomError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Room } from './room.ts';
-import type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.ts';
-import { crossedLocalTime, systemTimeZone } from './zoned-time.ts';
+import type { EndRequest, StartRequest } from './meeting-requests.ts';
+import type { BookingInfo, BookingLookup, EndReason, SessionLog, SessionSummary } from './meeting-ports.ts';
+import { MeetingCalls } from './meeting-calls.ts';
+import { microphoneDevices, roomMicrophones, type MicrophonesState } from './microphones.ts';
+import { autoEndReason, type AutoEndRules, type ClockReading } from './meeting-auto-end.ts';
 import { pendingStep, runScene, type SceneStepSpec, type StepResult } from './scene.ts';
 
 export type { SceneStepSpec, StepResult, StepStatus } from './scene.ts';
 export type { EndRequest, StartRequest, TravelEntry } from './meeting-requests.ts';
-
-/** What a session record looks like to the core; the session store owns the full shape (docs/session-log.md). */
-export interface SessionSummary {
-  id: string;
-  startedAt?: string | null;
-  bookingId?: string;
-}
-
-/** A calendar booking as the meeting sees it (the calendar module provides them). */
-export interface BookingInfo {
-  id: string;
-  /** ISO 8601 UTC. */
-  start: string;
-  end: string;
-  title: string;
-  organisation?: string;
-  dial?: string;
-  status: 'upcoming' | 'held' | 'no-show' | 'cancelled';
-}
-
-/** Where `start({ booking })` finds the booking it names. */
-export interface BookingLookup {
-  booking(id: string): BookingInfo | undefined;
-}
-
-/** Why a meeting ended. */
-export type EndReason = 'user' | 'idle' | 'night' | 'shutdown' | 'booking';
-
-/** The session log as the meeting controller uses it (implemented by src/sessions). */
-export interface SessionLog {
-  startSession(input: { organisation?: string; title?: string; startedBy: string; avoidedTravel?: TravelEntry[]; bookingId?: string; at?: string }): SessionSummary;
-  endSession(id: string, input: { endedBy: string; reason: EndReason; avoidedTravel?: TravelEntry[]; at?: string }): SessionSummary;
-  openSession(): SessionSummary | undefined;
-  /** The session as stored now (with the calls recorded since it was closed). */
-  get?(id: string): SessionSummary | undefined;
-  addCall(sessionId: string, call: CallRecord): void;
-  addFault(sessionId: string, fault: { at: string; device: string; code: string; message: string }): void;
-  /** Records activity, so an interrupted session still has a lower bound for its duration. */
-  touch?(sessionId: string): void;
-}
-
-export interface CallRecord {
-  number: string;
-  direction: 'outgoing' | 'incoming';
-  startedAt: string;
-  connectedAt?: string;
-  endedAt: string;
-  outcome: 'answered' | 'unanswered';
-}
-
-/** Every microphone in the room (arrays, USB mics, the codec's own) seen as one. */
-export interface MicrophonesState {
-  /** true/false when every online microphone device agrees; null when they disagree or none is known. */
-  muted: boolean | null;
-  /** Each micMute device's own state (null: unknown or offline). */
-  devices: Record<string, boolean | null>;
-  /** Devices whose state differs from the majority (what the panel warns about). */
-  disagree: string[];
-}
+export type { MicrophonesState } from './microphones.ts';
+export type { BookingInfo, BookingLookup, EndReason, SessionLog, SessionSummary } from './meeting-ports.ts';
 
 export interface MeetingState {
   active: boolean;
@@ -87,14 +34,10 @@ export interface MeetingEvents {
   session: SessionSummary;
 }
 
-export interface MeetingOptions {
+export interface MeetingOptions extends AutoEndRules {
   meetingStart: SceneStepSpec[];
   meetingEnd: SceneStepSpec[];
-  idleMinutes: number;
-  nightlyEndAt?: string;
   defaultStepTimeoutMs?: number;
-  /** `room.timezone`: the zone `nightlyEndAt` is read in (default the process's). */
-  timeZone?: string;
   /** The wall clock (what times are recorded in); tests inject one to jump it. */
   now?: () => Date;
   /**
@@ -104,9 +47,6 @@ export interface MeetingOptions {
    */
   monotonic?: () => number;
 }
-
-/** A wall-clock step larger than this between two checks (beyond the monotonic time) is a jump. */
-const CLOCK_JUMP_MS = 60_000;
 
 /**
  * One-button meetings. Steps for one device run in order; different devices run in parallel, so a
@@ -120,10 +60,10 @@ export class MeetingController {
   private lastActivity: number;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Wall and monotonic time of the previous auto-end check. */
-  private lastCheck: { wall: number; mono: number };
+  private lastCheck: ClockReading;
   /** Wall and monotonic time at which the running meeting started. */
-  private startClock: { wall: number; mono: number } | undefined;
-  private readonly calls = new Map<string, { call: CallState; startedAt: string; connectedAt?: string }>();
+  private startClock: ClockReading | undefined;
+  private readonly calls: MeetingCalls;
   private bookings: BookingLookup | undefined;
   private next: BookingInfo | null | undefined;
 
@@ -134,6 +74,7 @@ export class MeetingController {
     private readonly log: Logger,
   ) {
     this.events = new EventBus<MeetingEvents>((err) => log.error({ err }, 'meeting listener failed'));
+    this.calls = new MeetingCalls(room, () => this.now());
     this.lastCheck = { wall: this.now().getTime(), mono: this.mono() };
     this.lastActivity = this.lastCheck.mono;
     const open = sessions?.openSession();
@@ -148,7 +89,7 @@ export class MeetingController {
       if (change.changed.includes('online') && !change.to.online && this.state.active) {
         this.recordFault(change.device, change.to.lastError?.code ?? 'DeviceOffline', change.to.lastError?.message ?? 'went offline');
       }
-      if (change.changed.includes('call')) this.followCall(change.device, change.to.state.call as CallState);
+      if (change.changed.includes('call')) this.followCall(change.device, change.to.state.call as CallState | undefined);
       if (change.to.capabilities.includes('micMute') && (change.changed.includes('micMuted') || change.changed.includes('online'))) {
         this.refreshMicrophones();
       }
@@ -184,17 +125,10 @@ export class MeetingController {
 
   /** Ends the meeting for `reason` unless a call is up (then it stays, and false is returned). */
   async endUnlessInCall(reason: EndReason, identity: string): Promise<boolean> {
-    if (!this.state.active || this.state.phase !== 'active' || this.inCall()) return false;
+    if (!this.state.active || this.state.phase !== 'active' || this.calls.inCall()) return false;
     this.log.info({ reason }, 'ending meeting automatically');
     await this.end({}, { surface: 'system', identity }, reason);
     return true;
-  }
-
-  private inCall(): boolean {
-    return this.callDevices().some((id) => {
-      const status = (this.room.device(id).state.call as CallState | undefined)?.status;
-      return status !== undefined && status !== 'idle';
-    });
   }
 
   /** Marks user activity (a command from a person, a panel touch): postpones the idle end. */
@@ -248,13 +182,11 @@ export class MeetingController {
     this.startClock = undefined;
     this.setState({ ...this.state, phase: 'ending' });
     await this.room.stopAllMotion('meeting end');
-    const hangups: SceneStepSpec[] = this.callDevices()
-      .filter((id) => (this.room.device(id).state.call as CallState | undefined)?.status !== 'idle')
-      .map((device) => ({ device, command: 'hangup' }));
+    const hangups: SceneStepSpec[] = this.calls.busyDevices().map((device) => ({ device, command: 'hangup' }));
     const steps = await this.runScene([...hangups, ...this.options.meetingEnd], source);
     // The session is published once complete: calls the end hung up are recorded first, and the
     // record is read back with them (REST answer, WebSocket, MQTT and a fleet collector agree).
-    for (const device of [...this.calls.keys()]) this.recordCall(device);
+    for (const call of this.calls.takeAll()) this.recordCall(call);
     if (closed) closed = this.reread(closed);
     this.setState({ active: false, phase: 'idle', steps, microphones: this.microphones() });
     if (closed) this.events.emit('session', closed);
@@ -266,7 +198,7 @@ export class MeetingController {
    * each device's outcome; an offline device is reported, not fatal.
    */
   async setMicrophones(muted: boolean, source: CommandSource): Promise<{ microphones: MicrophonesState; results: StepResult[] }> {
-    const devices = this.room.devices().filter((d) => d.capabilities.includes('micMute')).map((d) => d.id);
+    const devices = microphoneDevices(this.room);
     if (devices.length === 0) throw new RoomError('Unsupported', 'no device with the micMute capability');
     const command = muted ? 'muteMicrophones' : 'unmuteMicrophones';
     const results = await this.runScene(devices.map((device) => ({ device, command })), source);
@@ -274,18 +206,7 @@ export class MeetingController {
   }
 
   private microphones(): MicrophonesState {
-    const devices: Record<string, boolean | null> = {};
-    for (const d of this.room.devices()) {
-      if (!d.capabilities.includes('micMute')) continue;
-      const value = d.state.micMuted;
-      devices[d.id] = d.online && typeof value === 'boolean' ? value : null;
-    }
-    const known = Object.entries(devices).filter(([, v]) => v !== null) as Array<[string, boolean]>;
-    const mutedCount = known.filter(([, v]) => v).length;
-    const majority = mutedCount * 2 >= known.length; // ties count as muted: the safer reading
-    const disagree = known.filter(([, v]) => v !== majority).map(([id]) => id);
-    const muted = known.length === 0 || disagree.length > 0 ? null : majority;
-    return { muted, devices, disagree };
+    return roomMicrophones(this.room);
   }
 
   private refreshMicrophones(): void {
@@ -302,7 +223,7 @@ export class MeetingController {
     const session = this.state.session;
     if (!this.state.active || !session || !this.sessions) return;
     try {
-      for (const device of [...this.calls.keys()]) this.recordCall(device);
+      for (const call of this.calls.takeAll()) this.recordCall(call);
       const closed = this.reread(this.sessions.endSession(session.id, { endedBy: 'roomd', reason: 'shutdown', at: this.meetingTime() }));
       this.setState({ active: false, phase: 'idle', microphones: this.microphones() });
       this.events.emit('session', closed);
@@ -329,13 +250,13 @@ export class MeetingController {
         ...(booking.organisation ? { organisation: booking.organisation } : {}),
         ...(booking.title ? { title: booking.title } : {}),
         // A room with nothing to dial with still starts a booking that names a SIP room.
-        ...(booking.dial && this.callDevices().length > 0 ? { dial: booking.dial } : {}),
+        ...(booking.dial && this.calls.devices().length > 0 ? { dial: booking.dial } : {}),
         ...Object.fromEntries(Object.entries(request).filter(([k, v]) => k !== 'booking' && v !== undefined)),
       };
     }
     const scene = [...this.options.meetingStart];
     if (request.dial) {
-      const codec = this.callDevices()[0];
+      const codec = this.calls.devices()[0];
       if (!codec) throw new RoomError('Unsupported', 'no device with the call capability to dial with');
       scene.push({ device: codec, command: 'dial', args: { number: request.dial } });
     }
@@ -371,39 +292,16 @@ export class MeetingController {
     });
   }
 
-  private callDevices(): string[] {
-    return this.room.devices().filter((d) => d.capabilities.includes('call')).map((d) => d.id);
-  }
-
   private followCall(device: string, call: CallState | undefined): void {
     if (!call) return;
-    const now = this.now().toISOString();
-    const known = this.calls.get(device);
-    if (call.status === 'idle') {
-      this.recordCall(device);
-      this.touch();
-      return;
-    }
-    const entry = known ?? { call, startedAt: now };
-    if (!known) this.calls.set(device, entry);
-    if (call.status === 'connected' && !entry.connectedAt) entry.connectedAt = now;
-    entry.call = { ...call, ...(entry.call.status === 'incoming' ? { status: 'incoming' as const } : {}), remote: call.remote ?? entry.call.remote };
+    const ended = this.calls.follow(device, call);
+    if (ended) this.recordCall(ended);
     this.touch();
   }
 
-  /** Records the call `device` is known to be in (or was, until now) on the session, once. */
-  private recordCall(device: string): void {
-    const known = this.calls.get(device);
-    this.calls.delete(device);
-    if (!known?.call.remote || !this.state.session || !this.sessions) return;
-    const record: CallRecord = {
-      number: known.call.remote,
-      direction: known.call.status === 'incoming' ? 'incoming' : 'outgoing',
-      startedAt: known.startedAt,
-      ...(known.connectedAt ? { connectedAt: known.connectedAt } : {}),
-      endedAt: this.now().toISOString(),
-      outcome: known.connectedAt ? 'answered' : 'unanswered',
-    };
+  /** Records an ended call on the session (calls outside a meeting are not recorded). */
+  private recordCall(record: CallRecord): void {
+    if (!this.state.session || !this.sessions) return;
     try {
       this.sessions.addCall(this.state.session.id, record);
     } catch (err) {
@@ -442,28 +340,14 @@ export class MeetingController {
   /** Idle end and nightly end: never while a call is connected. */
   async checkAutoEnd(): Promise<void> {
     if (!this.state.active || this.state.phase !== 'active') return;
-    const inCall = this.callDevices().some((id) => {
-      const status = (this.room.device(id).state.call as CallState | undefined)?.status;
-      return status !== undefined && status !== 'idle';
-    });
-    if (inCall) {
+    if (this.calls.inCall()) {
       this.touch();
       return;
     }
-    const wall = this.now().getTime();
-    const mono = this.mono();
-    const idleMs = this.options.idleMinutes * 60_000;
-    let reason: EndReason | undefined;
-    if (idleMs > 0 && mono - this.lastActivity >= idleMs) reason = 'idle';
-    // The nightly hour is a wall-clock time, in the room's zone; but a wall clock that moved
-    // much more (or less) than the monotonic one since the last check jumped: this check is skipped.
-    const jump = wall - this.lastCheck.wall - (mono - this.lastCheck.mono);
-    if (Math.abs(jump) > CLOCK_JUMP_MS) {
-      this.log.warn({ jumpMs: Math.round(jump) }, 'wall clock jumped; the nightly end is not evaluated across the jump');
-    } else if (this.options.nightlyEndAt && crossedLocalTime(this.lastCheck.wall, wall, this.options.nightlyEndAt, this.options.timeZone ?? systemTimeZone())) {
-      reason = 'night';
-    }
-    this.lastCheck = { wall, mono };
+    const now: ClockReading = { wall: this.now().getTime(), mono: this.mono() };
+    const { reason, jumpMs } = autoEndReason(this.options, this.lastCheck, now, this.lastActivity);
+    if (jumpMs !== undefined) this.log.warn({ jumpMs }, 'wall clock jumped; the nightly end is not evaluated across the jump');
+    this.lastCheck = now;
     if (!reason) return;
     this.log.info({ reason }, 'ending meeting automatically');
     await this.end({}, { surface: 'system', identity: `auto-${reason}` }, reason).catch((err) => this.log.error({ err }, 'automatic end failed'));

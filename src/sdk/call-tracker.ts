@@ -1,28 +1,14 @@
 import type { CallState, CallStatus, DeviceState } from '../core/capabilities.ts';
+import type { CallDirection, CallOutcome, CallRecord } from '../core/call-record.ts';
 
 /**
  * Codec-independent call bookkeeping: the `call` state field (docs/capabilities.md) and a short `calls`
- * history, fed by whatever the codec reports about its calls (Cisco `*s Call n ...`, Poly `cs:`
- * lines). Pure apart from the injected clock, so both codec drivers share one set of rules.
- * Shared by the codec drivers that report calls line by line (cisco-xapi, poly-group).
+ * history of {@link CallRecord}s (newest last; a call is in it from its start, `in-progress` until
+ * it ends), fed by whatever the codec reports about its calls. Pure apart from the injected clock,
+ * so every codec driver (cisco-xapi, poly-group, baresip) follows one set of rules and one set of
+ * outcome words. A driver keys calls by the codec's call id, or by a key of its own when the codec
+ * names calls late (baresip).
  */
-
-export type CallDirection = 'outgoing' | 'incoming';
-
-/** How a call ended; `in-progress` while it is still up. */
-export type CallOutcome = 'in-progress' | 'completed' | 'missed' | 'rejected' | 'failed' | 'busy' | 'no-answer' | 'cancelled';
-
-/** One entry of the `calls` history in device state (newest last). */
-export interface CallRecord {
-  number: string;
-  direction: CallDirection;
-  startedAt: string;
-  connectedAt?: string;
-  endedAt?: string;
-  outcome: CallOutcome;
-  /** The codec's reason for a failed dial, when it gave one. */
-  reason?: string;
-}
 
 /** What a codec said about one call; absent fields are unchanged. */
 export interface CallObservation {
@@ -108,15 +94,18 @@ export class CallTracker {
 
   private readonly endedById = new Map<string, CallRecord>();
 
-  /** Call `id` is gone (Cisco ghost line, Poly `ended:`). */
-  end(id: string): DeviceState {
+  /**
+   * Call `id` is gone (Cisco ghost line, Poly `ended:`, baresip CALL_CLOSED). A call that connected
+   * was `answered`; otherwise `cause` (or one set earlier by {@link setCause}) says why, else missed/failed.
+   */
+  end(id: string, cause?: CallOutcome): DeviceState {
     const call = this.live.get(id);
     if (!call) return this.snapshot();
     this.live.delete(id);
     const r = call.record;
     r.endedAt = this.now().toISOString();
-    if (r.connectedAt) r.outcome = 'completed';
-    else r.outcome = call.cause ?? (r.direction === 'incoming' ? 'missed' : 'failed');
+    if (r.connectedAt) r.outcome = 'answered';
+    else r.outcome = cause ?? call.cause ?? (r.direction === 'incoming' ? 'missed' : 'failed');
     this.endedById.set(id, r);
     if (this.endedById.size > this.limit) this.endedById.delete(this.endedById.keys().next().value as string);
     return this.snapshot();
@@ -131,6 +120,11 @@ export class CallTracker {
   /** Ids of every call still up, oldest first (to hang them all up one by one). */
   liveIds(): string[] {
     return [...this.live.keys()];
+  }
+
+  /** The status of live call `id`; undefined once it ended (or was never seen). */
+  status(id: string): CallStatus | undefined {
+    return this.live.get(id)?.status;
   }
 
   /** The id of the live call the `call` field shows, for commands that take a CallId. */

@@ -2,6 +2,7 @@
 export * from '../core/driver-api.ts';
 export * from '../core/errors.ts';
 export * from '../core/capabilities.ts';
+export * from '../core/call-record.ts';
 export type { Command, ValidatedCommand, CommandSource } from '../core/command.ts';
 export type { QueuePolicy } from '../core/command-queue.ts';
 export type { Logger } from '../core/logger.ts';

@@ -1,4 +1,4 @@
-import type { CallRecord, EndReason, FaultRecord, SessionRecord, SessionStatus, TravelRecord } from './types.ts';
+import type { CallOutcome, CallRecord, EndReason, FaultRecord, SessionRecord, SessionStatus, TravelRecord } from './types.ts';
 import { iso } from './time.ts';
 
 /** A `sessions` table row as better-sqlite3 returns it. */
@@ -28,7 +28,8 @@ export interface CallRow {
   started_at: number;
   connected_at: number | null;
   ended_at: number | null;
-  outcome: string | null;
+  /** TEXT, written only through the typed write path: one of the call outcome words. */
+  outcome: CallOutcome | null;
 }
 
 export interface FaultRow {

@@ -3,7 +3,10 @@
  * milliseconds in the database (so range filters and sorting are plain integer comparisons).
  */
 
+import type { CallDirection, CallOutcome } from '../core/call-record.ts';
 import type { TravelEntry } from '../core/meeting-requests.ts';
+
+export type { CallDirection, CallOutcome } from '../core/call-record.ts';
 
 /** Something that names an instant: a Date, epoch milliseconds or an ISO 8601 string. */
 export type Instant = Date | number | string;
@@ -32,9 +35,7 @@ export interface SiteConfig {
   roundTripKm: number;
 }
 
-export type CallDirection = 'outgoing' | 'incoming';
-
-/** A call placed or received during a session. */
+/** A call placed or received during a session: the core's call record (src/core/call-record.ts), as stored. */
 export interface CallRecord {
   id: number;
   number: string;
@@ -42,8 +43,8 @@ export interface CallRecord {
   startedAt: string;
   connectedAt: string | null;
   endedAt: string | null;
-  /** Free text from the meeting module: 'connected', 'failed', 'rejected', 'busy', 'no-answer', … */
-  outcome: string | null;
+  /** One of the call outcome words; null when none was recorded. */
+  outcome: CallOutcome | null;
 }
 
 export interface CallInput {
@@ -52,7 +53,7 @@ export interface CallInput {
   startedAt?: Instant;
   connectedAt?: Instant | null;
   endedAt?: Instant | null;
-  outcome?: string | null;
+  outcome?: CallOutcome | null;
 }
 
 export type CallPatch = Partial<Pick<CallInput, 'connectedAt' | 'endedAt' | 'outcome'>>;

@@ -1,4 +1,4 @@
-import type { CallDirection, EndReason, SessionRecord, TravelRecord } from './types.ts';
+import type { CallDirection, CallOutcome, EndReason, SessionRecord, TravelRecord } from './types.ts';
 import { iso } from './time.ts';
 
 /** Travel as stored: the entries with their frozen km, the total and its CO₂. */
@@ -38,7 +38,7 @@ export type WriteOp =
       startedAt: number;
       connectedAt: number | null;
       endedAt: number | null;
-      outcome: string | null;
+      outcome: CallOutcome | null;
     }
   | { kind: 'fault'; sessionId: string | null; at: number; device: string | null; code: string; message: string }
   | { kind: 'touch'; id: string; at: number };

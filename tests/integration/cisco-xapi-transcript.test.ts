@@ -34,7 +34,7 @@ async function session(chunking: Chunking) {
 
 const EXPECTED = {
   results: ['connect: ok', 'dial: ok', 'connected: ok', 'mute: ok', 'muted: ok', 'hangup: ok', 'idle: ok'],
-  calls: [{ number: 'alice@example.com', direction: 'outgoing', outcome: 'completed' }],
+  calls: [{ number: 'alice@example.com', direction: 'outgoing', outcome: 'answered' }],
   power: 'on',
   lost: 0,
 };

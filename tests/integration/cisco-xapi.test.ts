@@ -53,7 +53,7 @@ describe.each(['tcp', 'ssh'] as const)('cisco-xapi over %s', (transport) => {
     expect(sim.codec.remoteHangup()).toBe(true);
     await h.waitForState((s) => s.call?.status === 'idle');
     const calls = h.state.calls as Array<Record<string, unknown>>;
-    expect(calls.at(-1)).toMatchObject({ number: 'alice@example.com', direction: 'outgoing', outcome: 'completed' });
+    expect(calls.at(-1)).toMatchObject({ number: 'alice@example.com', direction: 'outgoing', outcome: 'answered' });
     expect(calls.at(-1)?.connectedAt).toBeDefined();
     expect(calls.at(-1)?.endedAt).toBeDefined();
   });
@@ -117,7 +117,7 @@ describe('cisco-xapi calls and errors (tcp)', () => {
     expect(sim.linesMatching(new RegExp(`^xCommand Call Disconnect CallId: ${id} \\|`))).toHaveLength(1);
     expect(sim.linesMatching(/DisconnectAll/)).toEqual([]);
     await h.waitForState((s) => s.call?.status === 'idle');
-    expect((h.state.calls as Array<Record<string, unknown>>).at(-1)).toMatchObject({ direction: 'incoming', outcome: 'completed' });
+    expect((h.state.calls as Array<Record<string, unknown>>).at(-1)).toMatchObject({ direction: 'incoming', outcome: 'answered' });
   });
 
   it('a rejected incoming call is recorded as rejected', async () => {

@@ -37,6 +37,18 @@ directory:
     ]);
   });
 
+  it('records why a call never connected, in the words the codec driver used', async () => {
+    await daemon.api('POST', '/api/v1/meeting/start', {});
+    // The simulated far end answers a number containing "busy" with 486 Busy Here.
+    await daemon.api('POST', '/api/v1/devices/codec/commands/dial', { number: 'sip:busy@127.0.0.1' });
+    await eventually(() => daemon.api('GET', '/api/v1/devices/codec'), (r) => r.body.state.calls?.at(-1)?.outcome === 'rejected');
+    const end = await daemon.api('POST', '/api/v1/meeting/end', {});
+    expect(end.body.session.dialed).toEqual([
+      expect.objectContaining({ number: 'sip:busy@127.0.0.1', direction: 'outgoing', outcome: 'rejected' }),
+    ]);
+    expect(end.body.session.dialed[0].connectedAt).toBeNull();
+  });
+
   it('ending the meeting hangs up a call still in progress', async () => {
     await daemon.api('POST', '/api/v1/meeting/start', { dial: 'sip:siege@127.0.0.1' });
     await eventually(() => daemon.api('GET', '/api/v1/devices/codec'), (r) => r.body.state.call.status === 'connected');

@@ -32,7 +32,7 @@ async function session(registration: 'success' | 'already', chunking: Chunking) 
 
 const EXPECTED = {
   results: ['connect: ok', 'dial: ok', 'connected: ok', 'hangup: ok', 'idle: ok'],
-  calls: [{ number: '192.168.1.101', direction: 'outgoing', outcome: 'completed' }],
+  calls: [{ number: '192.168.1.101', direction: 'outgoing', outcome: 'answered' }],
   micMuted: false,
   connections: 1,
   dialed: ['dial manual 384 "192.168.1.101"'],

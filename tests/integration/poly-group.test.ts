@@ -52,7 +52,7 @@ describe('poly-group over tcp', () => {
     await h.exec('hangup');
     expect(sim.linesMatching(/^hangup/)).toEqual(['hangup all']);
     await h.waitForState((s) => s.call?.status === 'idle');
-    expect(calls(h).at(-1)).toMatchObject({ number: '10.0.0.5', direction: 'outgoing', outcome: 'completed' });
+    expect(calls(h).at(-1)).toMatchObject({ number: '10.0.0.5', direction: 'outgoing', outcome: 'answered' });
   });
 
   it('a remote hang-up (cleared/ended) returns to idle', async () => {
@@ -82,7 +82,7 @@ describe('poly-group over tcp', () => {
     expect(sim.linesMatching(/^gendial/)).toEqual(['gendial 1', 'gendial #']);
     await h.exec('hangup');
     await h.waitForState((s) => s.call?.status === 'idle');
-    expect(calls(h).at(-1)).toMatchObject({ direction: 'incoming', outcome: 'completed' });
+    expect(calls(h).at(-1)).toMatchObject({ direction: 'incoming', outcome: 'answered' });
   });
 
   it('reject hangs up the ringing call and records it', async () => {

@@ -59,7 +59,7 @@ describe('sessions durability', () => {
     expect(r).toMatchObject({
       id, status: 'interrupted', endReason: 'interrupted', endedAt: null, durationMin: null,
       title: 'Killed mid-meeting', kmAvoided: 660, co2Kg: 161.04,
-      dialed: [{ number: 'sip:siege@pnr.example', outcome: 'connected' }],
+      dialed: [{ number: 'sip:siege@pnr.example', outcome: 'answered' }],
     });
     expect(r.faults.map((f) => f.code)).toEqual(['Interrupted']);
     expect(r.faults[0].message).toMatch(/its end time is unknown \(last activity /);

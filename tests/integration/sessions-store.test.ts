@@ -136,19 +136,19 @@ describe('sessions store: sessions', () => {
     const store = open();
     const s = store.startSession({ startedBy: 'panel', at: '2026-11-03T09:00:00Z' });
     const call = store.addCall(s.id, { number: 'sip:a@b', startedAt: '2026-11-03T09:01:00Z' });
-    const updated = store.updateCall(call.id, { connectedAt: '2026-11-03T09:01:05Z', outcome: 'connected' });
-    expect(updated).toMatchObject({ connectedAt: '2026-11-03T09:01:05.000Z', endedAt: null, outcome: 'connected' });
+    const updated = store.updateCall(call.id, { connectedAt: '2026-11-03T09:01:05Z', outcome: 'answered' });
+    expect(updated).toMatchObject({ connectedAt: '2026-11-03T09:01:05.000Z', endedAt: null, outcome: 'answered' });
     store.updateCall(call.id, { endedAt: '2026-11-03T09:40:00Z' });
     store.addFault(s.id, { at: '2026-11-03T09:20:00Z', device: 'camera', code: 'DeviceTimeout', message: 'no ACK for recallPreset' });
     store.addFault(null, { device: 'display', code: 'DeviceOffline', message: 'outside any meeting' });
     const got = store.get(s.id)!;
     expect(got.dialed).toEqual([
-      { id: call.id, number: 'sip:a@b', direction: 'outgoing', startedAt: '2026-11-03T09:01:00.000Z', connectedAt: '2026-11-03T09:01:05.000Z', endedAt: '2026-11-03T09:40:00.000Z', outcome: 'connected' },
+      { id: call.id, number: 'sip:a@b', direction: 'outgoing', startedAt: '2026-11-03T09:01:00.000Z', connectedAt: '2026-11-03T09:01:05.000Z', endedAt: '2026-11-03T09:40:00.000Z', outcome: 'answered' },
     ]);
     expect(got.faults).toEqual([{ at: '2026-11-03T09:20:00.000Z', device: 'camera', code: 'DeviceTimeout', message: 'no ACK for recallPreset' }]);
     expect(got.lastActivityAt).toBe('2026-11-03T09:40:00.000Z');
     expect(() => store.addCall('nope', { number: 'x' })).toThrow(/no session "nope"/);
-    expect(() => store.updateCall(999, { outcome: 'x' })).toThrow(/no call 999/);
+    expect(() => store.updateCall(999, { outcome: 'failed' })).toThrow(/no call 999/);
   });
 
   it('lists newest first with filters and paging', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallTracker, type CallRecord } from '../../src/sdk/call-tracker.ts';
+import { CallTracker, type CallRecord } from '../../src/sdk/index.ts';
 
 /** The shared call bookkeeping (used by cisco-xapi and poly-group). */
 
@@ -11,7 +11,7 @@ function tracker() {
 const last = (patch: Record<string, unknown>) => (patch.calls as CallRecord[]).at(-1);
 
 describe('CallTracker', () => {
-  it('follows an outgoing call from dial to completed', () => {
+  it('follows an outgoing call from dial to answered', () => {
     const c = tracker();
     c.noteDial('alice');
     expect(c.observe('3', { status: 'dialing' }).call).toMatchObject({ status: 'dialing', remote: 'alice' });
@@ -21,7 +21,7 @@ describe('CallTracker', () => {
     expect(last(up)).toMatchObject({ number: 'alice', direction: 'outgoing', outcome: 'in-progress' });
     const end = c.end('3');
     expect(end.call).toMatchObject({ status: 'idle' });
-    expect(last(end)).toMatchObject({ outcome: 'completed', connectedAt: expect.any(String), endedAt: expect.any(String) });
+    expect(last(end)).toMatchObject({ outcome: 'answered', connectedAt: expect.any(String), endedAt: expect.any(String) });
   });
 
   it('keeps `since` while nothing visible changes', () => {

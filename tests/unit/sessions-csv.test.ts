@@ -90,7 +90,7 @@ describe('sessions csv: documents', () => {
       endedBy: 'panel',
       durationMin: 90,
       dialed: [
-        { id: 1, number: 'sip:siege@pnr.example', direction: 'outgoing', startedAt: '2026-11-03T09:01:00.000Z', connectedAt: null, endedAt: null, outcome: 'connected' },
+        { id: 1, number: 'sip:siege@pnr.example', direction: 'outgoing', startedAt: '2026-11-03T09:01:00.000Z', connectedAt: null, endedAt: null, outcome: 'answered' },
         { id: 2, number: '+33467000000', direction: 'outgoing', startedAt: '2026-11-03T09:02:00.000Z', connectedAt: null, endedAt: null, outcome: 'busy' },
       ],
       avoidedTravel: [

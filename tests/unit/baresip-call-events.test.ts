@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallModel, effectOf, outcomeOf } from '../../drivers/baresip/call-model.ts';
+import { BaresipCalls, effectOf, unansweredCause } from '../../drivers/baresip/call-events.ts';
 import type { CtrlEvent } from '../../drivers/baresip/protocol.ts';
 
 /** A clock that advances one second per reading, so every timestamp is distinct and predictable. */
@@ -39,28 +39,26 @@ describe('effectOf (event type → call effect)', () => {
   });
 });
 
-describe('outcomeOf', () => {
+describe('unansweredCause (a call that never connected)', () => {
   it.each([
-    [{ direction: 'outgoing', connected: true, endedLocally: true }, 'Connection reset by user', 'answered'],
-    [{ direction: 'incoming', connected: true, endedLocally: false }, 'Connection reset by peer', 'answered'],
-    [{ direction: 'outgoing', connected: false, endedLocally: false }, '486 Rejected', 'rejected'],
-    [{ direction: 'outgoing', connected: false, endedLocally: false }, '603 Decline', 'rejected'],
-    [{ direction: 'outgoing', connected: false, endedLocally: false }, '404 Not Found', 'failed'],
-    [{ direction: 'outgoing', connected: false, endedLocally: false }, '', 'failed'],
-    [{ direction: 'outgoing', connected: false, endedLocally: true }, 'Connection reset by user', 'cancelled'],
-    [{ direction: 'incoming', connected: false, endedLocally: true }, 'Connection reset by user', 'rejected'],
-    [{ direction: 'incoming', connected: false, endedLocally: false }, 'Connection reset by user', 'rejected'],
-    [{ direction: 'incoming', connected: false, endedLocally: false }, 'Connection reset by peer', 'missed'],
+    [{ direction: 'outgoing', endedLocally: false }, '486 Rejected', 'rejected'],
+    [{ direction: 'outgoing', endedLocally: false }, '603 Decline', 'rejected'],
+    [{ direction: 'outgoing', endedLocally: false }, '404 Not Found', 'failed'],
+    [{ direction: 'outgoing', endedLocally: false }, '', 'failed'],
+    [{ direction: 'outgoing', endedLocally: true }, 'Connection reset by user', 'cancelled'],
+    [{ direction: 'incoming', endedLocally: true }, 'Connection reset by user', 'rejected'],
+    [{ direction: 'incoming', endedLocally: false }, 'Connection reset by user', 'rejected'],
+    [{ direction: 'incoming', endedLocally: false }, 'Connection reset by peer', 'missed'],
   ] as const)('%j with %j → %s', (call, param, outcome) => {
-    expect(outcomeOf(call, param)).toBe(outcome);
+    expect(unansweredCause(call, param)).toBe(outcome);
   });
 });
 
 /** Scenario steps: an event, or one of our own actions. */
 type Step = CtrlEvent | { dial: string } | 'ack' | 'hangup' | 'reject';
 
-function play(steps: Step[]): { model: CallModel; statuses: string[] } {
-  const model = new CallModel(clock());
+function play(steps: Step[]): { model: BaresipCalls; statuses: string[] } {
+  const model = new BaresipCalls(clock());
   const statuses: string[] = [];
   for (const step of steps) {
     if (step === 'hangup') model.hangingUp();
@@ -74,7 +72,7 @@ function play(steps: Step[]): { model: CallModel; statuses: string[] } {
   return { model, statuses };
 }
 
-describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
+describe('BaresipCalls scenarios (as baresip 1.0.0 emits them)', () => {
   it.each<[string, Step[], string[], Record<string, unknown>]>([
     [
       'we dial, far end answers, we hang up',
@@ -147,12 +145,13 @@ describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
   });
 
   it('sets remote and moves since only when the status changes', () => {
-    const model = new CallModel(clock());
+    const model = new BaresipCalls(clock());
     const idle = model.snapshot().call;
     expect(idle).toEqual({ status: 'idle', since: '2024-05-01T09:00:01.000Z' });
     model.dialing('sip:siege@pnr.example');
     const dialing = model.snapshot().call;
     expect(dialing).toMatchObject({ status: 'dialing', remote: 'sip:siege@pnr.example' });
+    expect(model.snapshot().calls).toEqual([{ number: 'sip:siege@pnr.example', direction: 'outgoing', startedAt: expect.any(String), outcome: 'in-progress' }]);
     model.applyEvent(ev('CALL_RTCP'));
     expect(model.snapshot().call).toEqual(dialing);
     model.applyEvent(ev('CALL_RINGING'));
@@ -162,7 +161,7 @@ describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
   });
 
   it('ignores events for unknown calls that only close, and non-call classes', () => {
-    const model = new CallModel(clock());
+    const model = new BaresipCalls(clock());
     expect(model.applyEvent(ev('CALL_CLOSED', { id: 'nope' }))).toBe(false);
     expect(model.applyEvent(ev('CALL_INCOMING', { class: 'register' }))).toBe(false);
     expect(model.snapshot().call!.status).toBe('idle');
@@ -175,7 +174,7 @@ describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
   });
 
   it('keeps only the last N ended calls, oldest first', () => {
-    const model = new CallModel(clock(), 3);
+    const model = new BaresipCalls(clock(), 3);
     for (let i = 0; i < 5; i++) {
       model.dialing(`n${i}`);
       model.applyEvent(ev('CALL_CLOSED', { id: `x${i}`, param: '404 Not Found' }));
@@ -184,7 +183,7 @@ describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
   });
 
   it('records a refused dial as failed', () => {
-    const model = new CallModel(clock());
+    const model = new BaresipCalls(clock());
     model.dialing('sip:x@y');
     model.dialAnswered(false);
     expect(model.snapshot()).toMatchObject({ call: { status: 'idle' }, calls: [{ number: 'sip:x@y', outcome: 'failed', direction: 'outgoing' }] });
@@ -199,7 +198,7 @@ describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
 
   describe('reconcile with listcalls', () => {
     it('finds a call that started while we were away', () => {
-      const model = new CallModel(clock());
+      const model = new BaresipCalls(clock());
       expect(model.reconcile([{ line: 1, state: 'ESTABLISHED', peer: FAR }])).toBe(true);
       expect(model.snapshot().call).toMatchObject({ status: 'connected', remote: FAR });
       // the next event with an id attaches to it rather than creating a second call
@@ -221,6 +220,13 @@ describe('CallModel scenarios (as baresip 1.0.0 emits them)', () => {
       const { model } = play([{ dial: FAR }, 'ack', ev('CALL_RINGING')]);
       expect(model.reconcile([])).toBe(true);
       expect(model.snapshot()).toMatchObject({ call: { status: 'idle' }, calls: [{ outcome: 'failed' }] });
+    });
+
+    it('leaves an incoming call ringing in alone, whatever state name the table gives it', () => {
+      const { model } = play([incoming('CALL_INCOMING')]);
+      expect(model.reconcile([{ line: 1, state: 'INCOMING', peer: FAR }])).toBe(false);
+      expect(model.reconcile([{ line: 1, state: 'EARLY', peer: FAR }])).toBe(false);
+      expect(model.snapshot().call!.status).toBe('incoming');
     });
 
     it('catches up on a missed status and leaves matching calls alone', () => {

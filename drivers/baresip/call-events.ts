@@ -1,24 +1,15 @@
-import type { CallState, CallStatus, DeviceState } from '../../src/sdk/index.ts';
+import { CallTracker, type CallDirection, type CallOutcome, type CallStatus, type DeviceState } from '../../src/sdk/index.ts';
 import type { CtrlEvent, ListedCall } from './protocol.ts';
 
 /**
- * The room's view of baresip's calls, pure apart from the injected clock: ctrl_tcp events (and a
- * `listcalls` table after a reconnect) go in, the `call` field and the `calls` history come out.
- * The session log takes calls from `calls`, so every ended call lands there exactly once.
+ * baresip's calls fed to the SDK's CallTracker, which owns the `call` field, the `calls` history and
+ * the outcome words every codec shares. What is baresip's own stays here: which call a ctrl_tcp
+ * event names (ids arrive after our dial, `listcalls` rows have none), what a `listcalls` table
+ * says after a reconnect, and who ended a call. Pure apart from the injected clock.
+ *
+ * The session log does not read this history: the meeting follows the `call` field and records
+ * each call when it goes back to idle, taking its outcome from the newest `calls` entry.
  */
-
-export type CallDirection = 'incoming' | 'outgoing';
-export type CallOutcome = 'answered' | 'rejected' | 'failed' | 'missed' | 'cancelled';
-
-/** One ended call in the `calls` state field (oldest first, the last `limit` kept). */
-export interface CallRecord {
-  number: string;
-  direction: CallDirection;
-  startedAt: string;
-  connectedAt?: string;
-  endedAt?: string;
-  outcome: CallOutcome;
-}
 
 /** What one event does to the call it names. */
 export type CallEffect = { kind: 'status'; status: CallStatus } | { kind: 'closed' } | { kind: 'none' };
@@ -51,54 +42,52 @@ const LISTED_STATUS: Readonly<Record<string, CallStatus>> = {
 };
 
 /**
- * How a call ended. Answered wins; otherwise who ended it decides: our own hangup/reject (or
- * baresip's "Connection reset by user", i.e. another local client) versus the far end's SIP status.
+ * Why a call that never connected ended (a connected one is `answered`, the tracker's rule): our own
+ * hangup/reject (or baresip's "Connection reset by user", i.e. another local client) versus the far
+ * end's SIP status in CALL_CLOSED's param.
  */
-export function outcomeOf(call: { direction: CallDirection; connected: boolean; endedLocally: boolean }, param = ''): CallOutcome {
-  if (call.connected) return 'answered';
+export function unansweredCause(call: { direction: CallDirection; endedLocally: boolean }, param = ''): CallOutcome {
   const local = call.endedLocally || /reset by user/i.test(param);
   if (call.direction === 'incoming') return local ? 'rejected' : 'missed';
   if (local) return 'cancelled';
   return /^(486|600|603)\b/.test(param.trim()) ? 'rejected' : 'failed';
 }
 
-interface LiveCall {
+/** How baresip names one live call; `key` is the tracker's name for it. */
+interface Handle {
+  key: string;
+  /** baresip's call id, once an event carried it. */
   id?: string;
-  /** What the user dialed (outgoing) or the caller's URI (incoming): `remote` and the record's number. */
+  /** What the user dialed (outgoing) or the caller's URI (incoming). */
   number: string;
   /** baresip's peer URI, once an event told us; used to match `listcalls` rows. */
   peer?: string;
   direction: CallDirection;
-  status: CallStatus;
-  startedAt: string;
-  connectedAt?: string;
   endedLocally: boolean;
   /** Our dial is on the wire and baresip has not answered it: `listcalls` may not show it yet. */
   awaitingAck?: boolean;
 }
 
-/** Which live call the single `call` field shows when several exist. */
-const RANK: Record<CallStatus, number> = { connected: 5, incoming: 4, ringing: 3, dialing: 2, disconnecting: 1, idle: 0 };
+export class BaresipCalls {
+  private readonly tracker: CallTracker;
+  private live: Handle[] = [];
+  private keys = 0;
 
-export class CallModel {
-  private live: LiveCall[] = [];
-  private readonly history: CallRecord[] = [];
-  private shown: CallState = { status: 'idle' };
-
-  constructor(
-    private readonly now: () => Date = () => new Date(),
-    private readonly limit = 20,
-  ) {}
+  constructor(now: () => Date = () => new Date(), limit = 20) {
+    this.tracker = new CallTracker(now, limit);
+  }
 
   /** The call the `call` field shows, if any (for command preconditions). */
   current(): { status: CallStatus; number: string; direction: CallDirection } | undefined {
-    const c = this.top();
-    return c && { status: c.status, number: c.number, direction: c.direction };
+    const key = this.tracker.currentId();
+    const handle = this.live.find((h) => h.key === key);
+    const status = key === undefined ? undefined : this.tracker.status(key);
+    return handle && status && { status, number: handle.number, direction: handle.direction };
   }
 
   /** Whether some live call has `status` (an incoming call can hide behind a connected one). */
   has(status: CallStatus): boolean {
-    return this.live.some((c) => c.status === status);
+    return this.tracker.currentId(status) !== undefined;
   }
 
   /** Whether any call is live at all. */
@@ -119,22 +108,12 @@ export class CallModel {
     }
     if (!call) {
       const direction: CallDirection = event.direction ?? (effect.status === 'incoming' ? 'incoming' : 'outgoing');
-      call = {
-        number: event.peeruri ?? event.param ?? '',
-        direction,
-        status: effect.status,
-        startedAt: this.iso(),
-        endedLocally: false,
-      };
-      this.live.push(call);
+      call = this.open({ number: event.peeruri ?? event.param ?? '', direction, endedLocally: false }, effect.status);
     }
     if (event.id) call.id = event.id;
     if (event.peeruri) call.peer = event.peeruri;
-    if (call.status === 'disconnecting') return true; // our hangup is on its way; keep saying so
-    let status = effect.status;
-    // One alerting call has two names: the far end "rings" for the caller, the callee sees "incoming".
-    if (call.direction === 'incoming' && status === 'ringing') status = 'incoming';
-    this.setStatus(call, status);
+    if (this.tracker.status(call.key) === 'disconnecting') return true; // our hangup is on its way; keep saying so
+    this.tracker.observe(call.key, { status: effect.status });
     return true;
   }
 
@@ -143,7 +122,7 @@ export class CallModel {
    * (on a fast link CALL_RINGING does), and the first outgoing event claims this entry.
    */
   dialing(number: string): void {
-    this.live.push({ number, direction: 'outgoing', status: 'dialing', startedAt: this.iso(), endedLocally: false, awaitingAck: true });
+    this.open({ number, direction: 'outgoing', endedLocally: false, awaitingAck: true }, 'dialing');
   }
 
   /**
@@ -162,20 +141,22 @@ export class CallModel {
    * returns the status it had, or undefined when there is no such call.
    */
   hangingUp(only?: 'incoming'): CallStatus | undefined {
-    const call = only ? [...this.live].reverse().find((c) => c.status === only) : this.top();
-    if (!call) return undefined;
-    const previous = call.status;
+    const key = this.tracker.currentId(only);
+    const call = this.live.find((c) => c.key === key);
+    const previous = key === undefined ? undefined : this.tracker.status(key);
+    if (!call || !previous) return undefined;
     call.endedLocally = true;
-    this.setStatus(call, 'disconnecting');
+    this.tracker.observe(call.key, { status: 'disconnecting' });
     return previous;
   }
 
   /** The `hangup` command failed: the call is still there, in its previous state as far as we know. */
   hangupFailed(previous: CallStatus): void {
-    const call = this.live.find((c) => c.status === 'disconnecting');
+    const key = this.tracker.currentId('disconnecting');
+    const call = this.live.find((c) => c.key === key);
     if (!call) return;
     call.endedLocally = false;
-    this.setStatus(call, previous);
+    this.tracker.observe(call.key, { status: previous });
   }
 
   /**
@@ -192,17 +173,18 @@ export class CallModel {
       if (i >= 0) {
         const call = unmatched.splice(i, 1)[0]!;
         call.peer = row.peer;
-        if (status && call.status !== 'disconnecting' && call.status !== status) {
-          this.setStatus(call, status);
+        const now = this.tracker.status(call.key);
+        // An alerting incoming call is `incoming` to the tracker, whatever the table calls it.
+        const seen = call.direction === 'incoming' && status === 'ringing' ? 'incoming' : status;
+        if (seen && now !== 'disconnecting' && now !== seen) {
+          this.tracker.observe(call.key, { status: seen });
           changed = true;
         }
       } else if (status) {
         // Direction is not in the table; only INCOMING tells. An established call found on
         // reconnect is recorded as outgoing: the usual case for a room that dials out.
         const direction: CallDirection = status === 'incoming' ? 'incoming' : 'outgoing';
-        const call: LiveCall = { number: row.peer, peer: row.peer, direction, status, startedAt: this.iso(), endedLocally: false };
-        if (status === 'connected') call.connectedAt = call.startedAt;
-        this.live.push(call);
+        this.open({ number: row.peer, peer: row.peer, direction, endedLocally: false }, status);
         changed = true;
       }
     }
@@ -214,18 +196,19 @@ export class CallModel {
     return changed;
   }
 
-  /** `{ call, calls }` as a state patch; `since` moves only when the shown status or remote changes. */
+  /** `{ call, calls }` as a state patch (the tracker's). */
   snapshot(): DeviceState {
-    const top = this.top();
-    const status: CallStatus = top?.status ?? 'idle';
-    const remote = top?.number || undefined;
-    if (status !== this.shown.status || remote !== this.shown.remote || !this.shown.since) {
-      this.shown = { status, ...(remote ? { remote } : {}), since: this.iso() };
-    }
-    return { call: { ...this.shown }, calls: this.history.map((r) => ({ ...r })) };
+    return this.tracker.snapshot();
   }
 
-  private find(event: CtrlEvent): LiveCall | undefined {
+  private open(handle: Omit<Handle, 'key'>, status: CallStatus): Handle {
+    const call: Handle = { key: `baresip-${++this.keys}`, ...handle };
+    this.live.push(call);
+    this.tracker.observe(call.key, { status, remote: call.number, direction: call.direction });
+    return call;
+  }
+
+  private find(event: CtrlEvent): Handle | undefined {
     if (event.id) {
       const byId = this.live.find((c) => c.id === event.id);
       if (byId) return byId;
@@ -241,36 +224,8 @@ export class CallModel {
     return undefined;
   }
 
-  private setStatus(call: LiveCall, status: CallStatus): void {
-    call.status = status;
-    if (status === 'connected' && !call.connectedAt) call.connectedAt = this.iso();
-  }
-
-  private end(call: LiveCall, param: string): void {
+  private end(call: Handle, param: string): void {
     this.live = this.live.filter((c) => c !== call);
-    const record: CallRecord = {
-      number: call.number,
-      direction: call.direction,
-      startedAt: call.startedAt,
-      ...(call.connectedAt ? { connectedAt: call.connectedAt } : {}),
-      endedAt: this.iso(),
-      outcome: outcomeOf({ direction: call.direction, connected: call.connectedAt !== undefined, endedLocally: call.endedLocally }, param),
-    };
-    this.push(record);
-  }
-
-  private top(): LiveCall | undefined {
-    let best: LiveCall | undefined;
-    for (const call of this.live) if (!best || RANK[call.status] >= RANK[best.status]) best = call;
-    return best;
-  }
-
-  private push(record: CallRecord): void {
-    this.history.push(record);
-    while (this.history.length > this.limit) this.history.shift();
-  }
-
-  private iso(): string {
-    return this.now().toISOString();
+    this.tracker.end(call.key, unansweredCause(call, param));
   }
 }
