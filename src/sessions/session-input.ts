@@ -53,7 +53,7 @@ export function callOp(ctx: InputContext, sessionId: string, call: CallInput): W
 }
 
 /** The fields of a call update that are present, times in epoch ms. */
-export function callPatchMs(timeZone: string, patch: CallPatch): { connectedAt?: number | null; endedAt?: number | null; outcome?: string | null } {
+export function callPatchMs(timeZone: string, patch: CallPatch): { connectedAt?: number | null; endedAt?: number | null; outcome?: CallPatch['outcome'] } {
   return {
     ...(patch.connectedAt !== undefined ? { connectedAt: optMs(patch.connectedAt, 'connectedAt', timeZone) } : {}),
     ...(patch.endedAt !== undefined ? { endedAt: optMs(patch.endedAt, 'endedAt', timeZone) } : {}),

@@ -170,8 +170,10 @@ ${devices}
     since = c.mark;
     await daemon.room.removeDevice('mics');
     await c.waitFor((m) => m.topic === topic && m.text === '', 5000, since);
+    // Nothing retained is left: a new subscriber gets no config (a late copy of the withdrawal, live
+    // and empty, may still pass by).
     const fresh = await client([topic]);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(fresh.messages).toEqual([]);
+    expect(fresh.messages.filter((m) => m.retain || m.text !== '')).toEqual([]);
   });
 });

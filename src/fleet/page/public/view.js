@@ -49,7 +49,7 @@ function roomCard(locale, room) {
   const t = (key, vars) => translate(locale, key, vars);
   const selftest = selftestText(locale, room.selftest);
   const faults = room.faults.length
-    ? el('ul', { class: 'faults' }, ...room.faults.map((f) => el('li', {}, el('strong', {}, f.device), ` — ${f.message}`)))
+    ? el('ul', { class: 'faults' }, ...room.faults.map((f) => el('li', {}, el('strong', {}, f.name ?? f.device), ` — ${f.code === 'offline' ? t('fault.offline') : f.message}`)))
     : t('room.noFaults');
   return el(
     'li',
