@@ -70,7 +70,7 @@ class CiscoXapiDriver implements DeviceDriver {
     onData: (chunk) => this.onData(chunk),
     lost: (err) => this.ctx.lost(err),
   });
-  private readonly framer = createFramer((b) => splitXapi(b));
+  private readonly framer = createFramer(splitXapi());
   private readonly reader = new XapiReader();
   private readonly tracker = new CallTracker();
   private pending: Pending | undefined;

@@ -1,4 +1,5 @@
-import type { CallDirection, CallOutcome, PowerState, SplitResult } from '../../src/sdk/index.ts';
+import type { CallDirection, CallOutcome, PowerState } from '../../src/sdk/index.ts';
+import { splitLines, withPromptTail, type SplitFn } from '../../src/transports/framers.ts';
 
 /**
  * Cisco RoomOS / CE / TC xAPI in terminal output mode (see drivers/cisco-xapi/README.md): pure framing, line
@@ -14,27 +15,8 @@ const PROMPT = /(?:^|\n)\s*(login|password):\s*$/i;
  * Splits codec output into lines (CR/LF stripped). A trailing `login:` / `Password:` prompt has no
  * line end, so it is returned as a frame of its own once it is all that is buffered.
  */
-export function splitXapi(buffer: Buffer, maxLength = 64 * 1024): SplitResult {
-  const frames: Buffer[] = [];
-  let start = 0;
-  let discarded = 0;
-  for (let i = 0; i < buffer.length; i++) {
-    if (buffer[i] !== 0x0a) continue;
-    let end = i;
-    if (end > start && buffer[end - 1] === 0x0d) end--;
-    if (i - start > maxLength) discarded += i + 1 - start;
-    else frames.push(Buffer.from(buffer.subarray(start, end)));
-    start = i + 1;
-  }
-  let rest = Buffer.from(buffer.subarray(start));
-  if (rest.length > 0 && rest.length < 64 && PROMPT.test(rest.toString('latin1'))) {
-    frames.push(rest);
-    rest = Buffer.alloc(0);
-  } else if (rest.length > maxLength) {
-    discarded += rest.length;
-    rest = Buffer.alloc(0);
-  }
-  return { frames, rest, discarded };
+export function splitXapi(maxLength = 64 * 1024): SplitFn {
+  return withPromptTail(splitLines(maxLength), (text) => PROMPT.test(text));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ class PolyGroupDriver implements DeviceDriver {
     onData: (chunk, transport) => this.onData(transport, chunk),
     lost: (err) => this.ctx.lost(err),
   });
-  private readonly framer = createFramer((b) => splitPolyLines(b));
+  private readonly framer = createFramer(splitPolyLines());
   private telnetRest: Buffer = Buffer.alloc(0);
   private readonly tracker = new CallTracker();
   private pending: Pending | undefined;

@@ -1,4 +1,5 @@
-import type { CallDirection, SplitResult } from '../../src/sdk/index.ts';
+import type { CallDirection } from '../../src/sdk/index.ts';
+import { withPromptTail, type SplitFn, type SplitResult } from '../../src/transports/framers.ts';
 
 /**
  * Poly/Polycom Group Series and HDX API on Telnet port 24 (see drivers/poly-group/README.md): Telnet option
@@ -95,7 +96,14 @@ const PROMPT_ONLY = /^(\s*->\s*)+$/;
  * once and empty lines are dropped). A trailing `Password:` or `-> ` prompt has no line end and is
  * returned as a frame of its own.
  */
-export function splitPolyLines(buffer: Buffer, maxLength = 8192): SplitResult {
+export function splitPolyLines(maxLength = 8192): SplitFn {
+  return withPromptTail(
+    (buffer) => splitOnLineEnds(buffer, maxLength),
+    (text) => /password:\s*$/i.test(text) || PROMPT_ONLY.test(text),
+  );
+}
+
+function splitOnLineEnds(buffer: Buffer, maxLength: number): SplitResult {
   const frames: Buffer[] = [];
   let start = 0;
   let discarded = 0;
@@ -108,11 +116,7 @@ export function splitPolyLines(buffer: Buffer, maxLength = 8192): SplitResult {
     start = i + 1;
   }
   let rest = Buffer.from(buffer.subarray(start));
-  const text = rest.toString('latin1');
-  if (rest.length > 0 && rest.length < 64 && (/password:\s*$/i.test(text) || PROMPT_ONLY.test(text))) {
-    frames.push(rest);
-    rest = Buffer.alloc(0);
-  } else if (rest.length > maxLength) {
+  if (rest.length > maxLength) {
     discarded += rest.length;
     rest = Buffer.alloc(0);
   }

@@ -47,6 +47,19 @@ export function splitLines(maxLength = 64 * 1024): SplitFn {
   };
 }
 
+/**
+ * Wraps a line splitter for a device that prompts (`login:`, `Password:`, `-> `): a prompt has no
+ * line end, so a short unterminated tail that `isPrompt` accepts comes out as a frame of its own.
+ */
+export function withPromptTail(split: SplitFn, isPrompt: (text: string) => boolean, maxPromptLength = 64): SplitFn {
+  return (buffer) => {
+    const result = split(buffer);
+    const { rest } = result;
+    if (rest.length === 0 || rest.length >= maxPromptLength || !isPrompt(rest.toString('latin1'))) return result;
+    return { frames: [...result.frames, rest], rest: Buffer.alloc(0), discarded: result.discarded };
+  };
+}
+
 /** A stream framer: feed chunks in, get whole frames out. */
 export interface Framer {
   push(chunk: Buffer): Buffer[];

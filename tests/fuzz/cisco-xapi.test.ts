@@ -6,13 +6,13 @@ import { cut, cutPoints, feed, hex, noisyBytes, params } from './fuzz-helpers.ts
 
 /**
  * Cisco xAPI terminal output (drivers/cisco-xapi/protocol.ts), framed and read exactly as
- * driver.ts does: createFramer(splitXapi) → utf8 → XapiReader.push. "After garbage": any bytes,
+ * driver.ts does: createFramer(splitXapi()) → utf8 → XapiReader.push. "After garbage": any bytes,
  * then one line feed; every block after it is owed to us (a stray open block is flushed first).
  */
 const SPECIAL = [0x0a, 0x0d, 0x2a, 0x20, 0x3a, 0x22, 0x73, 0x72, 0x65];
 
 function messages(chunks: readonly Buffer[]): XapiMessage[] {
-  const framer = createFramer((b) => splitXapi(b));
+  const framer = createFramer(splitXapi());
   const reader = new XapiReader();
   return feed(chunks, (c) => framer.push(c)).flatMap((f) => reader.push(f.toString('utf8')));
 }
@@ -90,7 +90,7 @@ describe('fuzz: Cisco xAPI output', () => {
       fc.property(noisyBytes(SPECIAL, 400), cutPoints, (bytes, cuts) => {
         fc.pre(!/(^|\n)\s*(login|password):/i.test(Buffer.from(bytes).toString('latin1')));
         const frame = (chunks: Buffer[]) => {
-          const f = createFramer((b) => splitXapi(b));
+          const f = createFramer(splitXapi());
           return hex(feed(chunks, (c) => f.push(c)));
         };
         expect(frame(cut(bytes, cuts))).toEqual(frame([Buffer.from(bytes)]));

@@ -23,7 +23,7 @@ interface Read {
 
 function read(chunks: readonly Buffer[]): Read {
   let rest: Buffer = Buffer.alloc(0);
-  const framer = createFramer((b) => splitPolyLines(b));
+  const framer = createFramer(splitPolyLines());
   const data: Buffer[] = [];
   const reply: Buffer[] = [];
   const lines: string[] = [];

@@ -27,13 +27,13 @@ describe('splitXapi', () => {
     ['a password prompt', 'Password: ', ['Password: '], ''],
     ['text that merely ends in a colon is not a prompt', 'Reason:', [], 'Reason:'],
   ])('%s', (_name, input, frames, rest) => {
-    const r = splitXapi(Buffer.from(input));
+    const r = splitXapi()(Buffer.from(input));
     expect(r.frames.map((f) => f.toString())).toEqual(frames);
     expect(r.rest.toString()).toBe(rest);
   });
 
   it('discards an over-long line', () => {
-    const r = splitXapi(Buffer.from(`${'x'.repeat(100)}\nOK\n`), 50);
+    const r = splitXapi(50)(Buffer.from(`${'x'.repeat(100)}\nOK\n`));
     expect(r.frames.map((f) => f.toString())).toEqual(['OK']);
     expect(r.discarded).toBe(101);
   });

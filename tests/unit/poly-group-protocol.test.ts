@@ -47,7 +47,7 @@ describe('splitPolyLines', () => {
     ['"-> " prompt without line end', 'mute near on\r\n-> ', ['mute near on', '-> '], ''],
     ['prompt followed by a partial line is kept', '-> mute ne', [], '-> mute ne'],
   ])('%s', (_name, input, frames, rest) => {
-    const r = splitPolyLines(Buffer.from(input, 'latin1'));
+    const r = splitPolyLines()(Buffer.from(input, 'latin1'));
     expect(r.frames.map((f) => f.toString('latin1'))).toEqual(frames);
     expect(r.rest.toString('latin1')).toBe(rest);
   });
