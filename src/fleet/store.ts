@@ -59,8 +59,8 @@ export interface FleetRoom {
    * clients to word it in their language (the fleet page does); `message` is the English default.
    */
   faults: Array<{ device: string; name: string | null; code: 'offline'; message: string }>;
-  /** ISO time of the last message heard from the room. */
-  lastSeen: string;
+  /** ISO time of the last message heard from the room; null for a configured room never heard from. */
+  lastSeen: string | null;
 }
 
 export interface FleetReport extends ReportTotals {
@@ -192,7 +192,7 @@ export class FleetStore {
   rooms(): FleetRoom[] {
     const rooms = this.db.prepare('SELECT * FROM rooms ORDER BY id').all() as Array<{ id: string; online: number; meeting: number; selftest: string | null; last_seen: number }>;
     const offline = this.db.prepare('SELECT room, device, name FROM devices WHERE online = 0 ORDER BY room, device').all() as Array<{ room: string; device: string; name: string | null }>;
-    return rooms.map((r) => ({
+    const seen = rooms.map((r): FleetRoom => ({
       id: r.id,
       name: this.names[r.id] ?? null,
       online: r.online === 1,
@@ -201,6 +201,13 @@ export class FleetStore {
       faults: offline.filter((d) => d.room === r.id).map((d) => ({ device: d.device, name: d.name, code: 'offline' as const, message: `${d.name ?? d.device} is offline` })),
       lastSeen: new Date(r.last_seen).toISOString(),
     }));
+    // A room named in the config but never heard from (not installed yet, or its broker link never
+    // worked) is shown offline, so that a silent room is seen rather than missing from the list.
+    const heard = new Set(rooms.map((r) => r.id));
+    const unheard = Object.keys(this.names)
+      .filter((id) => !heard.has(id))
+      .map((id): FleetRoom => ({ id, name: this.names[id] ?? null, online: false, meeting: { active: false }, faults: [], lastSeen: null }));
+    return [...seen, ...unheard].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Sessions (whole records) in range, by room then start. Throws BadArgs for an invalid date. */

@@ -215,8 +215,11 @@ describe.skipIf(!ok)('fleet page', () => {
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
-  it('asks for a token when the collector wants one, keeps it for the tab, and says so in words when the collector goes away', async () => {
-    guarded = testCollector(broker.url, undefined, { http: '{ port: 0, tokens: [{ name: lead, token: "s3cret-fleet-token", role: readonly }] }' });
+  it('asks for a token when the collector wants one, keeps it for the tab, shows a configured room it never heard from, and says so in words when the collector goes away', async () => {
+    guarded = testCollector(broker.url, undefined, {
+      http: '{ port: 0, tokens: [{ name: lead, token: "s3cret-fleet-token", role: readonly }] }',
+      rooms: '{ r1: { name: "Salle une" }, r9: { name: "Salle neuf" } }',
+    });
     await guarded.start();
     await page.goto(guarded.current!.url);
     const tokenField = page.getByLabel('Jeton d’accès');
@@ -231,8 +234,12 @@ describe.skipIf(!ok)('fleet page', () => {
 
     await tokenField.fill('s3cret-fleet-token');
     await page.getByRole('button', { name: 'Valider' }).click();
-    await expect.poll(() => page.locator('li[data-room]').count(), { timeout: POLL_MS }).toBe(2);
+    await expect.poll(() => page.locator('li[data-room]').count(), { timeout: POLL_MS }).toBe(3);
     expect(await page.locator('#auth').isHidden()).toBe(true);
+    // r9 is named in the config but has never published: listed, offline, never heard from.
+    expect(await text(card(page, 'r9').locator('h3'))).toBe('Salle neuf (r9)');
+    expect(await field(page, 'r9', 'online')).toBe('Hors ligne');
+    expect(await field(page, 'r9', 'last-seen')).toBe('jamais');
     // This collector joined after the sessions were acked by the first one: it knows the rooms (retained), not them.
     await expect.poll(() => total(page, 'sessions')).toBe('0');
     expect(await page.evaluate('sessionStorage.getItem("roomd-fleet-token")')).toBe('s3cret-fleet-token');
@@ -241,12 +248,12 @@ describe.skipIf(!ok)('fleet page', () => {
     expect(readFileSync((await file.path())!, 'utf8').trim().split('\r\n')[0]).toMatch(/^room,id,/);
 
     await page.reload();
-    await expect.poll(() => page.locator('li[data-room]').count()).toBe(2);
+    await expect.poll(() => page.locator('li[data-room]').count()).toBe(3);
     expect(await page.locator('#auth').isHidden()).toBe(true);
 
     await guarded.stop();
     await expect.poll(() => text(page.locator('#error')), { timeout: POLL_MS }).toBe('Le collecteur ne répond pas. Nouvelle tentative dans quelques secondes.');
-    expect(await page.locator('li[data-room]').count()).toBe(2);
+    expect(await page.locator('li[data-room]').count()).toBe(3);
     expect(pageErrors).toEqual([]);
   }, 90_000);
 });

@@ -49,6 +49,8 @@ export interface TestCollector {
 /** `http` replaces the collector's http section (tokens for the page's token prompt). */
 export interface TestCollectorOptions {
   http?: string;
+  /** The config's `rooms:` map, as YAML flow text. */
+  rooms?: string;
 }
 
 export function testCollector(brokerUrl: string, clientId = `fleet-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, options: TestCollectorOptions = {}): TestCollector {
@@ -57,7 +59,7 @@ export function testCollector(brokerUrl: string, clientId = `fleet-test-${proces
 mqtt: { url: "${brokerUrl}", clientId: ${clientId}, keepaliveSeconds: 5 }
 http: ${options.http ?? '{ port: 0 }'}
 database: fleet.db
-rooms: { r1: { name: "Salle une" } }
+rooms: ${options.rooms ?? '{ r1: { name: "Salle une" } }'}
 `;
   const c: TestCollector = {
     dir,

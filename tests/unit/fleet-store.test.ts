@@ -79,9 +79,22 @@ describe('the fleet store', () => {
       { id: 'a', name: null, online: true, meeting: { active: true }, selftest: { ok: true }, faults: [{ device: 'display', name: 'Écran', code: 'offline', message: 'Écran is offline' }], lastSeen: expect.any(String) },
       { id: 'b', name: null, online: false, meeting: { active: false }, faults: [], lastSeen: expect.any(String) },
     ]);
-    expect(Date.parse(rooms[0]!.lastSeen)).toBeGreaterThanOrEqual(t0 - 1000);
+    expect(Date.parse(rooms[0]!.lastSeen!)).toBeGreaterThanOrEqual(t0 - 1000);
     store.removeDevice('a', 'display');
     expect(store.rooms()[0]!.faults).toEqual([]);
+  });
+
+  it('lists a configured room it never heard from as offline, never seen, in id order', () => {
+    store.close();
+    store = new FleetStore({ path: join(dir, 'fleet.db'), timeZone: 'Europe/Paris', names: { a: 'Salle A', c: 'Salle C' } });
+    store.setOnline('b', true);
+    expect(store.rooms().map((r) => [r.id, r.name, r.online, r.lastSeen === null])).toEqual([
+      ['a', 'Salle A', false, true],
+      ['b', null, true, false],
+      ['c', 'Salle C', false, true],
+    ]);
+    store.setOnline('a', true);
+    expect(store.rooms()[0]).toMatchObject({ id: 'a', online: true, lastSeen: expect.any(String) });
   });
 
   it('keeps everything across a reopen', () => {

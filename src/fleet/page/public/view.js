@@ -70,7 +70,7 @@ function roomCard(locale, room) {
       el('dt', {}, t('room.faults')),
       el('dd', { 'data-field': 'faults' }, faults),
       el('dt', {}, t('room.lastSeen')),
-      el('dd', { 'data-field': 'last-seen' }, el('time', { datetime: room.lastSeen }, formatAgo(locale, room.lastSeen))),
+      el('dd', { 'data-field': 'last-seen' }, room.lastSeen ? el('time', { datetime: room.lastSeen }, formatAgo(locale, room.lastSeen)) : t('room.neverSeen')),
     ),
   );
 }
