@@ -198,9 +198,10 @@ export class Room {
 function resolvePreset(record: DeviceRecord, name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   const presets = (record.state.presets ?? {}) as Record<string, string>;
-  const wanted = name.trim().toLocaleLowerCase('fr');
+  // French has no case rules of its own: toLowerCase() matches toLocaleLowerCase('fr') without ICU's locale data.
+  const wanted = name.trim().toLowerCase();
   for (const [number, label] of Object.entries(presets)) {
-    if (label.toLocaleLowerCase('fr') === wanted) return Number(number);
+    if (label.toLowerCase() === wanted) return Number(number);
   }
   const known = Object.entries(presets).map(([n, l]) => `${n} "${l}"`).join(', ') || 'none named';
   throw new RoomError('BadArgs', `args.preset: no preset named "${name}" on ${record.id} (known: ${known})`);

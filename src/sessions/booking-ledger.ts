@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { compareOrganisations } from './organisation-order.ts';
 
 /** A booking as the ledger remembers it. Times are epoch ms. */
 export interface LedgerBooking {
@@ -79,10 +80,9 @@ export class BookingLedger {
     };
     for (const r of held) (entry(r.organisation).held += r.n), (entry(r.organisation).booked += r.n);
     for (const r of missed) (entry(r.organisation).noShows += r.n), (entry(r.organisation).booked += r.n);
-    const collator = new Intl.Collator('fr');
     const byOrganisation = [...byOrg]
       .map(([organisation, t]) => ({ organisation, ...t }))
-      .sort((a, b) => b.booked - a.booked || (a.organisation === null ? 1 : 0) - (b.organisation === null ? 1 : 0) || collator.compare(a.organisation ?? '', b.organisation ?? ''));
+      .sort((a, b) => b.booked - a.booked || compareOrganisations(a.organisation, b.organisation));
     const sum = (k: keyof BookingTotals) => byOrganisation.reduce((n, o) => n + o[k], 0);
     return { booked: sum('booked'), held: sum('held'), noShows: sum('noShows'), byOrganisation };
   }

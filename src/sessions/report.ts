@@ -1,4 +1,5 @@
 import { round3 } from './travel.ts';
+import { compareOrganisations } from './organisation-order.ts';
 import { monthKey } from './time.ts';
 import type { SessionRecord } from './types.ts';
 
@@ -79,20 +80,13 @@ export function buildReport(
     if (!m) byMonth.set(key, (m = emptyTotals()));
     add(m, s);
   }
-  const collator = new Intl.Collator('fr');
   return {
     from: options.from == null ? null : new Date(options.from).toISOString(),
     to: options.to == null ? null : new Date(options.to).toISOString(),
     ...tidy(total),
     byOrganisation: [...byOrg]
       .map(([organisation, t]) => ({ organisation, ...tidy(t) }))
-      .sort(
-        (a, b) =>
-          b.sessions - a.sessions ||
-          // Sessions with no organisation go last among equals.
-          (a.organisation === null ? 1 : 0) - (b.organisation === null ? 1 : 0) ||
-          collator.compare(a.organisation ?? '', b.organisation ?? ''),
-      ),
+      .sort((a, b) => b.sessions - a.sessions || compareOrganisations(a.organisation, b.organisation)),
     byMonth: [...byMonth]
       .map(([month, t]) => ({ month, ...tidy(t) }))
       .sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0)),
