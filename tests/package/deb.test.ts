@@ -47,6 +47,8 @@ describe('the Debian package', () => {
     expect(await field('Version')).toBe(version);
     expect(await field('Architecture')).toBe(arch);
     expect(await field('Depends')).toBe('nodejs (>= 20.10)');
+    // tzdata: the room's own zone is then read without ICU (src/core/zoned-time.ts).
+    expect(await field('Recommends')).toBe('cec-utils, tzdata');
     const control = join(out, 'control');
     await ok('dpkg-deb', ['--control', deb, control]);
     expect(readFileSync(join(control, 'conffiles'), 'utf8')).toBe('/etc/roomd/roomd.yaml\n');
