@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from '../core/typebox.ts';
 import { DriverRegistry } from '../core/driver-registry.ts';
 import type { DriverModule } from '../core/driver-api.ts';
 import { TransportConfig } from '../transports/config.ts';

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../core/typebox.ts';
 import { TransportConfig } from '../transports/config.ts';
 
 /**

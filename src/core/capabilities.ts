@@ -1,5 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler, type Static, type TSchema, type TypeCheck } from './typebox.ts';
 
 /**
  * The room's capability model (docs/capabilities.md). Each capability owns one schema for the state it

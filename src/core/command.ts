@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TSchema, type TypeCheck } from './typebox.ts';
 import { COMMANDS, type CapabilityName } from './capabilities.ts';
 import { RoomError } from './errors.ts';
 

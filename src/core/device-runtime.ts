@@ -1,4 +1,4 @@
-import { Value } from '@sinclair/typebox/value';
+import { Value } from './typebox.ts';
 import { checkStatePatch, initialState, supportedCommands, type DeviceState } from './capabilities.ts';
 import { makeCommand, validateCommand, type ValidatedCommand } from './command.ts';
 import { CommandQueue, type QueuePolicy } from './command-queue.ts';

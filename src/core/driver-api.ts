@@ -1,4 +1,4 @@
-import type { Static, TObject } from '@sinclair/typebox';
+import type { Static, TObject } from './typebox.ts';
 import type { CapabilityName, CommandDeclaration, DeviceState, FeedbackLevel } from './capabilities.ts';
 import type { ValidatedCommand } from './command.ts';
 import type { QueuePolicy } from './command-queue.ts';

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from './typebox.ts';
 
 /**
  * What a client may ask of the meeting, whatever the surface (REST body, MQTT `B/meeting/set`,

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from '../core/typebox.ts';
 import { CAPABILITIES, CAPABILITY_NAMES, TECHNICIAN_ONLY_CAPABILITIES } from '../core/capabilities.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, Value, type Static } from '../core/typebox.ts';
 import { Problems, readYamlMapping, resolveMaybeRelative, resolveSecrets } from '../config/loader.ts';
 import { ConfigError } from '../config/problems.ts';
 import { HttpSection } from '../config/schema.ts';

@@ -1,5 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, Value, type Static, type TSchema } from '../core/typebox.ts';
 
 /**
  * What the collector reads from a room's topics, checked field by field. A bad message yields the

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../core/typebox.ts';
 import { allows, Authenticator } from '../api/auth.ts';
 import { errorHandler, sendError } from '../api/common/http-errors.ts';
 import { DateParam } from '../api/common/date-param.ts';
@@ -11,6 +11,7 @@ import { SESSION_CSV_COLUMNS, sessionCsvCells, toCsv } from '../sessions/csv.ts'
 import { registerFleetPage } from './page/routes.ts';
 import type { FleetConfig } from './config.ts';
 import type { FleetStore } from './store.ts';
+import { lazySchemaController } from '../api/common/lazy-schema-compilers.ts';
 
 const RangeQuery = Type.Object(
   {
@@ -46,6 +47,7 @@ export async function buildFleetServer(deps: FleetServerDeps): Promise<FastifyIn
     loggerInstance: log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
+    schemaController: lazySchemaController(),
     forceCloseConnections: true,
     return503OnClosing: true,
   });

@@ -8,7 +8,7 @@ export type { QueuePolicy } from '../core/command-queue.ts';
 export type { Logger } from '../core/logger.ts';
 export { silentLogger } from '../core/logger.ts';
 export * from '../transports/index.ts';
-export { Type, type Static, type TObject } from '@sinclair/typebox';
+export { Type, type Static, type TObject } from '../core/typebox.ts';
 export * from './call-tracker.ts';
 export * from './call-status.ts';
 export * from './device-link.ts';

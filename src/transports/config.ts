@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../core/typebox.ts';
 
 /** Transport settings as written in the config (docs/configuration.md). One schema gives the type, the validation and the reference. */
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });

@@ -1,5 +1,4 @@
-import { Value } from '@sinclair/typebox/value';
-import type { Static, TObject } from '@sinclair/typebox';
+import { Value, type Static, type TObject } from '../../src/core/typebox.ts';
 import { initialState, type DeviceState } from '../../src/core/capabilities.ts';
 import { makeCommand, validateCommand } from '../../src/core/command.ts';
 import type { DeviceDriver, DriverContext, DriverModule } from '../../src/core/driver-api.ts';

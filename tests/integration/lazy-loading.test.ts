@@ -9,8 +9,9 @@ import { spawnDaemon, type ChildDaemon } from '../helpers/child-daemon.ts';
 /**
  * A room pays only for what it uses: a production-shaped room (one VISCA camera on a real link,
  * an external broker) must not load the simulators, the other drivers, the embedded broker or
- * swagger-ui (built on the first visit to /docs). Observed from outside the daemon: a module hook
- * given to node appends every module URL it loads to a file.
+ * swagger-ui (built on the first visit to /docs), nor build a route's validator and serializer
+ * before its first request. Observed from outside the daemon: a module hook
+ * given to node appends every module URL it loads, and every `require`, to a file.
  */
 describe('modules a room does not use are not loaded', () => {
   let dir: string;
@@ -26,7 +27,15 @@ describe('modules a room does not use are not loaded', () => {
     const hooks = join(dir, 'hooks.mjs');
     writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(${JSON.stringify(loadedFile)}, url + '\\n');\n  return next(url, context);\n}\n`);
     const register = join(dir, 'register.mjs');
-    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    // The hook sees ES modules; CommonJS ones (fastify's compilers, Ajv) are seen at `require`.
+    writeFileSync(register, [
+      `import { appendFileSync } from 'node:fs';`,
+      `import Module, { register } from 'node:module';`,
+      `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
+      `const load = Module._load;`,
+      `Module._load = function (request, ...rest) { appendFileSync(${JSON.stringify(loadedFile)}, 'require:' + request + '\\n'); return load.call(this, request, ...rest); };`,
+      '',
+    ].join('\n'));
     writeFileSync(loadedFile, '');
     sim = await ViscaSerialSimulator.start({ link: 'tcp' });
     const t = sim.transport as { host: string; port: number };
@@ -62,6 +71,19 @@ devices:
     // No calendar configured: neither the bookings nor the iCalendar parser.
     expect(has('/ical.js/')).toBe(false);
     expect(loaded().filter((url) => /src\/calendar\/(?!wall-time\.)/.test(url))).toEqual([]);
+  });
+
+  it('compiles route schemas at their first request: no Ajv nor fast-json-stringify before', async () => {
+    const required = (name: string) => loaded().includes(`require:${name}`);
+    expect(required('avvio')).toBe(true); // the hook sees requires at all (fastify's own)
+    for (const library of ['@fastify/ajv-compiler', 'ajv', '@fastify/fast-json-stringify-compiler', 'fast-json-stringify']) expect(required(library)).toBe(false);
+    // A route with a params schema and a response schema: both built now, and the answer served
+    // (tests/unit/lazy-schema-compilers.test.ts compares such answers with fastify's own compilers').
+    const res = await fetch(`${daemon.url}/api/v1/devices/camera`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: 'camera', driver: 'visca' });
+    expect(required('@fastify/ajv-compiler')).toBe(true);
+    expect(required('@fastify/fast-json-stringify-compiler')).toBe(true);
   });
 
   it('builds /docs on the first visit, then serves the same OpenAPI document as /openapi.json', async () => {

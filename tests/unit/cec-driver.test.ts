@@ -1,4 +1,4 @@
-import { Value } from '@sinclair/typebox/value';
+import { Value } from '../../src/core/typebox.ts';
 import { describe, expect, it } from 'vitest';
 import { driver } from '../../drivers/cec/index.ts';
 import { CecOptions, resolveCommandLine } from '../../drivers/cec/driver.ts';

@@ -1,6 +1,6 @@
 import { documentOnly } from './document-only.ts';
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../core/typebox.ts';
 import { assertMatches } from '../../core/command.ts';
 import { DriverRegistry } from '../../core/driver-registry.ts';
 import type { DiscoveredDevice } from '../../core/driver-api.ts';

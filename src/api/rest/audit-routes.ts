@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../core/typebox.ts';
 import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { AuditRecord } from '../../sessions/types.ts';

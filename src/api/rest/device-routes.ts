@@ -1,6 +1,6 @@
 import { documentOnly } from './document-only.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '../../core/typebox.ts';
 import { COMMANDS, deviceStateSchema } from '../../core/capabilities.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize, commandFrom } from '../common/http-auth.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../core/typebox.ts';
 import { RoomError } from '../../core/errors.ts';
 import type { ApiContext } from '../context.ts';
 import { authorize, roomWide } from '../common/http-auth.ts';

@@ -14,6 +14,7 @@ import { adminRoutes } from './admin-routes.ts';
 import { lazyDocs } from './docs.ts';
 import { guardRequest } from '../common/request-guard.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { lazySchemaController } from '../common/lazy-schema-compilers.ts';
 
 /** Extra route plugins registered by other modules (sessions, panel, metrics), each given the context. */
 export type RoutePlugin = (ctx: ApiContext) => (app: FastifyInstance) => Promise<void>;
@@ -32,6 +33,7 @@ export async function buildServer(ctx: ApiContext, plugins: RoutePlugin[] = []):
     // Validation happens once, in the core, against the capability schemas; fastify must not
     // silently strip or coerce what the client sent.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    schemaController: lazySchemaController(),
     forceCloseConnections: true,
     return503OnClosing: true,
   });

@@ -1,6 +1,6 @@
 import { documentOnly } from './document-only.ts';
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../core/typebox.ts';
 import { assertMatches } from '../../core/command.ts';
 import { RoomError } from '../../core/errors.ts';
 import { sessionsToCsv, MAX_LIST_LIMIT } from '../../sessions/index.ts';
