@@ -12,7 +12,9 @@ import { requireTool } from '../helpers/tools.ts';
  */
 const ok = requireTool('cec-client', 'cec-utils') && requireTool('socat', 'socat');
 
-const OPTIONS = { inputs: { laptop: '1.0.0.0', codec: '2.0.0.0' }, answerTimeoutMs: 3000, replyTimeoutMs: 1500 };
+// answerTimeoutMs keeps its default (5 s): a busy 2-core CI machine once kept cec-client's prompt
+// 6 s behind its echo, and with the link declared hung every later test lost it.
+const OPTIONS = { inputs: { laptop: '1.0.0.0', codec: '2.0.0.0' }, replyTimeoutMs: 1500 };
 
 async function start(options: Record<string, unknown> = OPTIONS) {
   const sim = await startCecSimulator({ real: true, warmingMs: 300, coolingMs: 200 });
