@@ -34,9 +34,12 @@ export async function startFakeCecBus(tvOptions: TvModelOptions = {}): Promise<F
   }, tvOptions);
   const server: Server = createServer((socket) => {
     clients.set(socket, 0xf);
-    socket.on('error', () => {});
+    socket.on('error', () => {}); // a client killed with frames unread resets the connection
     socket.on('close', () => clients.delete(socket));
-    createInterface({ input: socket }).on('line', (line) => {
+    const lines = createInterface({ input: socket });
+    // readline re-emits its input's errors: without this, that reset would crash the simulator's process
+    lines.on('error', () => {});
+    lines.on('line', (line) => {
       const space = line.indexOf(' ');
       const verb = space < 0 ? line : line.slice(0, space);
       const arg = space < 0 ? '' : line.slice(space + 1);

@@ -91,7 +91,9 @@ async function tcpBus(address: string): Promise<Bus> {
   socket.write(`hello ${me.address}\n`);
   const listeners: Array<(f: CecFrame) => void> = [];
   const acks: Array<(ok: boolean) => void> = [];
-  createInterface({ input: socket }).on('line', (line) => {
+  const lines = createInterface({ input: socket });
+  lines.on('error', () => {}); // readline re-emits the socket's errors; 'close' above ends the process
+  lines.on('line', (line) => {
     const [verb, rest = ''] = [line.slice(0, line.indexOf(' ') >>> 0), line.slice(line.indexOf(' ') + 1)];
     if (verb === 'ack') acks.shift()?.(rest === '1');
     else if (verb === 'rx') {
